@@ -1,0 +1,31 @@
+// GuestAddr: a guest virtual address, a distinct type that is never dereferenced
+// by the sentry; page-size helpers for guest addresses and lengths.
+#ifndef KEKKAI_ABI_LINUX_GUEST_ADDR_H_
+#define KEKKAI_ABI_LINUX_GUEST_ADDR_H_
+
+#include <cstdint>
+#include <optional>
+
+namespace kekkai {
+
+enum class GuestAddr : uint64_t {};
+
+inline constexpr uint64_t kPageSize = 4096;
+inline constexpr uint64_t kPageMask = kPageSize - 1;
+
+constexpr uint64_t Raw(GuestAddr a) { return static_cast<uint64_t>(a); }
+constexpr GuestAddr operator+(GuestAddr a, uint64_t n) { return GuestAddr(Raw(a) + n); }
+constexpr GuestAddr operator-(GuestAddr a, uint64_t n) { return GuestAddr(Raw(a) - n); }
+constexpr uint64_t operator-(GuestAddr a, GuestAddr b) { return Raw(a) - Raw(b); }
+
+constexpr uint64_t PageRoundDown(uint64_t v) { return v & ~kPageMask; }
+// Returns v rounded up to a page, or nullopt on overflow.
+constexpr std::optional<uint64_t> PageRoundUp(uint64_t v) {
+  if (v > UINT64_MAX - kPageMask) return std::nullopt;
+  return (v + kPageMask) & ~kPageMask;
+}
+constexpr bool IsPageAligned(uint64_t v) { return (v & kPageMask) == 0; }
+
+}  // namespace kekkai
+
+#endif  // KEKKAI_ABI_LINUX_GUEST_ADDR_H_

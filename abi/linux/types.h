@@ -1,0 +1,167 @@
+// Small kernel ABI structs: time, uname, rlimits, sysinfo, iovec, termios,
+// winsize, and the constants of the syscalls that take them.
+#ifndef KEKKAI_ABI_LINUX_TYPES_H_
+#define KEKKAI_ABI_LINUX_TYPES_H_
+
+#include <cstdint>
+
+namespace kekkai::abi::linux {
+
+struct Timespec {
+  int64_t sec;
+  int64_t nsec;
+};
+static_assert(sizeof(Timespec) == 16);
+
+struct Timeval {
+  int64_t sec;
+  int64_t usec;
+};
+static_assert(sizeof(Timeval) == 16);
+
+struct Timezone {
+  int32_t minuteswest;
+  int32_t dsttime;
+};
+static_assert(sizeof(Timezone) == 8);
+
+inline constexpr int kClockRealtime = 0;
+inline constexpr int kClockMonotonic = 1;
+inline constexpr int kClockProcessCputimeId = 2;
+inline constexpr int kClockThreadCputimeId = 3;
+inline constexpr int kClockMonotonicRaw = 4;
+inline constexpr int kClockRealtimeCoarse = 5;
+inline constexpr int kClockMonotonicCoarse = 6;
+inline constexpr int kClockBoottime = 7;
+inline constexpr int kClockRealtimeAlarm = 8;
+inline constexpr int kClockBoottimeAlarm = 9;
+inline constexpr int kClockTai = 11;
+inline constexpr int kTimerAbstime = 1;
+
+inline constexpr int kUtsLen = 65;
+struct Utsname {
+  char sysname[kUtsLen];
+  char nodename[kUtsLen];
+  char release[kUtsLen];
+  char version[kUtsLen];
+  char machine[kUtsLen];
+  char domainname[kUtsLen];
+};
+static_assert(sizeof(Utsname) == 390);
+
+struct Rlimit {
+  uint64_t cur;
+  uint64_t max;
+};
+static_assert(sizeof(Rlimit) == 16);
+inline constexpr uint64_t kRlimInfinity = ~uint64_t{0};
+
+inline constexpr int kRlimitCpu = 0, kRlimitFsize = 1, kRlimitData = 2, kRlimitStack = 3,
+                     kRlimitCore = 4, kRlimitRss = 5, kRlimitNproc = 6, kRlimitNofile = 7,
+                     kRlimitMemlock = 8, kRlimitAs = 9, kRlimitLocks = 10,
+                     kRlimitSigpending = 11, kRlimitMsgqueue = 12, kRlimitNice = 13,
+                     kRlimitRtprio = 14, kRlimitRttime = 15;
+inline constexpr int kRlimNlimits = 16;
+
+struct Sysinfo {
+  int64_t uptime;
+  uint64_t loads[3];
+  uint64_t totalram;
+  uint64_t freeram;
+  uint64_t sharedram;
+  uint64_t bufferram;
+  uint64_t totalswap;
+  uint64_t freeswap;
+  uint16_t procs;
+  uint16_t pad;
+  uint32_t pad2;
+  uint64_t totalhigh;
+  uint64_t freehigh;
+  uint32_t mem_unit;
+  uint8_t reserved[4];
+};
+static_assert(sizeof(Sysinfo) == 112);
+
+struct IoVec {
+  uint64_t base;
+  uint64_t len;
+};
+static_assert(sizeof(IoVec) == 16);
+inline constexpr int kUioMaxIov = 1024;
+
+// struct termios as TCGETS/TCSETS take it (not glibc's larger struct).
+inline constexpr int kNccs = 19;
+struct KernelTermios {
+  uint32_t iflag;
+  uint32_t oflag;
+  uint32_t cflag;
+  uint32_t lflag;
+  uint8_t line;
+  uint8_t cc[kNccs];
+};
+static_assert(sizeof(KernelTermios) == 36);
+
+struct Winsize {
+  uint16_t row;
+  uint16_t col;
+  uint16_t xpixel;
+  uint16_t ypixel;
+};
+static_assert(sizeof(Winsize) == 8);
+
+inline constexpr uint32_t kTcgets = 0x5401;
+inline constexpr uint32_t kTcsets = 0x5402;
+inline constexpr uint32_t kTcsetsw = 0x5403;
+inline constexpr uint32_t kTcsetsf = 0x5404;
+inline constexpr uint32_t kTiocgpgrp = 0x540f;
+inline constexpr uint32_t kTiocspgrp = 0x5410;
+inline constexpr uint32_t kTiocgwinsz = 0x5413;
+inline constexpr uint32_t kTiocswinsz = 0x5414;
+inline constexpr uint32_t kFionread = 0x541b;
+inline constexpr uint32_t kFionbio = 0x5421;
+inline constexpr uint32_t kFioclex = 0x5451;
+inline constexpr uint32_t kFionclex = 0x5450;
+
+inline constexpr int kArchSetGs = 0x1001;
+inline constexpr int kArchSetFs = 0x1002;
+inline constexpr int kArchGetFs = 0x1003;
+inline constexpr int kArchGetGs = 0x1004;
+inline constexpr int kArchGetCpuid = 0x1011;
+inline constexpr int kArchSetCpuid = 0x1012;
+
+inline constexpr int kFutexWait = 0;
+inline constexpr int kFutexWake = 1;
+inline constexpr int kFutexRequeue = 3;
+inline constexpr int kFutexCmpRequeue = 4;
+inline constexpr int kFutexWakeOp = 5;
+inline constexpr int kFutexLockPi = 6;
+inline constexpr int kFutexUnlockPi = 7;
+inline constexpr int kFutexWaitBitset = 9;
+inline constexpr int kFutexWakeBitset = 10;
+inline constexpr int kFutexPrivateFlag = 128;
+inline constexpr int kFutexClockRealtime = 256;
+inline constexpr int kFutexCmdMask = ~(kFutexPrivateFlag | kFutexClockRealtime);
+inline constexpr uint32_t kFutexBitsetMatchAny = 0xffffffff;
+
+inline constexpr int kGrndNonblock = 1;
+inline constexpr int kGrndRandom = 2;
+inline constexpr int kGrndInsecure = 4;
+
+inline constexpr int kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2, kSeekData = 3, kSeekHole = 4;
+
+// open(2)/fcntl(2) flags.
+inline constexpr int kOAccmode = 03;
+inline constexpr int kORdonly = 00, kOWronly = 01, kORdwr = 02;
+inline constexpr int kOCreat = 0100, kOExcl = 0200, kONoctty = 0400, kOTrunc = 01000,
+                     kOAppend = 02000, kONonblock = 04000, kODsync = 010000,
+                     kOAsync = 020000, kODirect = 040000, kOLargefile = 0100000,
+                     kODirectory = 0200000, kONofollow = 0400000, kONoatime = 01000000,
+                     kOCloexec = 02000000, kOPath = 010000000;
+
+inline constexpr int kFDupfd = 0, kFGetfd = 1, kFSetfd = 2, kFGetfl = 3, kFSetfl = 4,
+                     kFDupfdCloexec = 1030;
+inline constexpr int kFdCloexec = 1;
+
+}  // namespace kekkai::abi::linux
+
+#endif  // KEKKAI_ABI_LINUX_TYPES_H_
