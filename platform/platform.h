@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "abi/linux/guest_addr.h"
+#include "abi/linux/ptrace.h"
 #include "abi/linux/signal.h"
 #include "base/result.h"
 #include "platform/cpu_state.h"
@@ -70,6 +71,9 @@ struct SwitchResult {
   // number in `vsyscall_nr`.
   abi::linux::SigInfo siginfo{};
   int vsyscall_nr = -1;
+  // kSyscall: the audit arch of the syscall instruction. Only kAuditArchX86_64 is
+  // serviced; `int $0x80` from 64-bit code arrives as kAuditArchI386.
+  uint32_t syscall_arch = abi::linux::kAuditArchX86_64;
 };
 
 // Runs one guest thread at a time. Bound to the host thread that created it: every
