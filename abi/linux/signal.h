@@ -58,7 +58,7 @@ inline constexpr int32_t kSiTkill = -6;
 inline constexpr int32_t kSegvMaperr = 1;
 inline constexpr int32_t kSegvAccerr = 2;
 inline constexpr int32_t kBusAdrerr = 2;
-inline constexpr int32_t kSysSeccomp = 1;
+inline constexpr int32_t kSiSysSeccomp = 1;  // SYS_SECCOMP
 
 // struct siginfo (128 bytes). The union is kept as raw words with typed accessors.
 struct SigInfo {

@@ -149,6 +149,30 @@ inline constexpr int kGrndInsecure = 4;
 
 inline constexpr int kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2, kSeekData = 3, kSeekHole = 4;
 
+// struct stat (x86-64).
+struct Stat {
+  uint64_t dev;
+  uint64_t ino;
+  uint64_t nlink;
+  uint32_t mode;
+  uint32_t uid;
+  uint32_t gid;
+  int32_t pad0;
+  uint64_t rdev;
+  int64_t size;
+  int64_t blksize;
+  int64_t blocks;
+  Timespec atime;
+  Timespec mtime;
+  Timespec ctime;
+  int64_t unused[3];
+};
+static_assert(sizeof(Stat) == 144);
+
+inline constexpr int kAtFdcwd = -100;
+inline constexpr int kAtSymlinkNofollow = 0x100;
+inline constexpr int kAtEmptyPath = 0x1000;
+
 // open(2)/fcntl(2) flags.
 inline constexpr int kOAccmode = 03;
 inline constexpr int kORdonly = 00, kOWronly = 01, kORdwr = 02;

@@ -79,6 +79,20 @@ Result<size_t> IoSequence::CopyOut(std::span<const std::byte> src) {
   });
 }
 
+void IoSequence::Advance(uint64_t n) {
+  n = std::min(n, remaining_);
+  remaining_ -= n;
+  while (n > 0 && index_ < ranges_.size()) {
+    const uint64_t step = std::min(n, ranges_[index_].len - offset_);
+    offset_ += step;
+    n -= step;
+    if (offset_ == ranges_[index_].len) {
+      ++index_;
+      offset_ = 0;
+    }
+  }
+}
+
 Result<size_t> IoSequence::CopyIn(std::span<std::byte> dst) {
   return Walk(dst.size(), [&](GuestAddr a, size_t off, size_t len) {
     return mem_.CopyIn(a, dst.subspan(off, len));

@@ -68,6 +68,8 @@ class IoSequence {
   Result<size_t> CopyOut(std::span<const std::byte> src);
   // Copies the sequence's next bytes into `dst`; short and EFAULT as CopyOut.
   Result<size_t> CopyIn(std::span<std::byte> dst);
+  // Skips `n` bytes (at most remaining()) without copying.
+  void Advance(uint64_t n);
 
  private:
   template <typename Fn>

@@ -1,0 +1,75 @@
+#include "fs/vfs/fd_table.h"
+
+namespace kekkai::fs::vfs {
+
+Result<FileRef> FdTable::Get(int32_t fd) const {
+  std::lock_guard lock(mu_);
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return Errno(EBADF);
+  return it->second.file;
+}
+
+Result<bool> FdTable::GetCloexec(int32_t fd) const {
+  std::lock_guard lock(mu_);
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return Errno(EBADF);
+  return it->second.cloexec;
+}
+
+Result<void> FdTable::SetCloexec(int32_t fd, bool cloexec) {
+  std::lock_guard lock(mu_);
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return Errno(EBADF);
+  it->second.cloexec = cloexec;
+  return Ok();
+}
+
+Result<int32_t> FdTable::Install(FileRef file, int32_t min_fd, bool cloexec, int32_t limit) {
+  if (min_fd < 0) return Errno(EINVAL);
+  std::lock_guard lock(mu_);
+  int32_t fd = min_fd;
+  for (auto it = fds_.lower_bound(min_fd); it != fds_.end() && it->first == fd; ++it) ++fd;
+  if (fd >= limit) return Errno(EMFILE);
+  fds_[fd] = Slot{std::move(file), cloexec};
+  return fd;
+}
+
+Result<FileRef> FdTable::InstallAt(int32_t fd, FileRef file, bool cloexec, int32_t limit) {
+  if (fd < 0 || fd >= limit) return Errno(EBADF);
+  std::lock_guard lock(mu_);
+  Slot& slot = fds_[fd];
+  FileRef old = std::move(slot.file);
+  slot = Slot{std::move(file), cloexec};
+  return old;
+}
+
+Result<FileRef> FdTable::Remove(int32_t fd) {
+  std::lock_guard lock(mu_);
+  auto it = fds_.find(fd);
+  if (it == fds_.end()) return Errno(EBADF);
+  FileRef f = std::move(it->second.file);
+  fds_.erase(it);
+  return f;
+}
+
+void FdTable::RemoveCloexec() {
+  std::lock_guard lock(mu_);
+  std::erase_if(fds_, [](const auto& kv) { return kv.second.cloexec; });
+}
+
+std::unique_ptr<FdTable> FdTable::Fork() const {
+  auto t = std::make_unique<FdTable>();
+  std::lock_guard lock(mu_);
+  t->fds_ = fds_;
+  return t;
+}
+
+std::vector<int32_t> FdTable::Fds() const {
+  std::lock_guard lock(mu_);
+  std::vector<int32_t> out;
+  out.reserve(fds_.size());
+  for (const auto& [fd, slot] : fds_) out.push_back(fd);
+  return out;
+}
+
+}  // namespace kekkai::fs::vfs

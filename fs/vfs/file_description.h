@@ -1,0 +1,74 @@
+// FileDescription: an open file (Linux's struct file) — status flags, offset and the
+// operations a filesystem implements. A file sees the caller only through small
+// interfaces (guest I/O, credentials), never the Task: the VFS sits below the kernel.
+#ifndef KEKKAI_FS_VFS_FILE_DESCRIPTION_H_
+#define KEKKAI_FS_VFS_FILE_DESCRIPTION_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "abi/linux/types.h"
+#include "base/result.h"
+#include "sentry/usermem/guest_memory.h"
+#include "sentry/waiter/waiter.h"
+
+namespace kekkai::fs::vfs {
+
+// Status flags a description may change with fcntl(F_SETFL).
+inline constexpr uint32_t kSettableStatusFlags =
+    02000 /*O_APPEND*/ | 04000 /*O_NONBLOCK*/ | 020000 /*O_ASYNC*/ | 040000 /*O_DIRECT*/ |
+    01000000 /*O_NOATIME*/;
+
+class FileDescription {
+ public:
+  // `flags` are the open(2) flags (access mode and status flags).
+  explicit FileDescription(uint32_t flags) : flags_(flags) {}
+  virtual ~FileDescription() = default;
+  FileDescription(const FileDescription&) = delete;
+  FileDescription& operator=(const FileDescription&) = delete;
+
+  // Reads into `dst` at `offset`, or at the file offset when nullopt (advancing it).
+  // EAGAIN means "would block": the caller waits for kEventIn on the queue and retries
+  // unless the description is non-blocking.
+  virtual Result<size_t> Read(sentry::usermem::IoSequence& dst, std::optional<uint64_t> offset);
+  // Writes from `src`; EAGAIN as Read, with kEventOut.
+  virtual Result<size_t> Write(sentry::usermem::IoSequence& src, std::optional<uint64_t> offset);
+  // lseek(2). ESPIPE by default.
+  virtual Result<uint64_t> Seek(int64_t offset, int whence);
+  // ioctl(2) for commands the VFS layer did not handle. ENOTTY by default.
+  virtual Result<uint64_t> Ioctl(sentry::usermem::GuestMemory& mem, uint32_t cmd, uint64_t arg);
+  // fstat(2).
+  virtual Result<abi::linux::Stat> Stat();
+  // Returns the subset of `mask` that is ready now.
+  virtual uint32_t Readiness(uint32_t mask);
+  // Registers for readiness events (see sentry/waiter).
+  virtual void EventRegister(sentry::waiter::Entry* e);
+  virtual void EventUnregister(sentry::waiter::Entry* e);
+  // Returns a name for --strace and /proc/PID/fd ("pipe:[3]", a path).
+  virtual std::string Name() const { return "anon_inode:[unknown]"; }
+
+  uint32_t flags() const { return flags_.load(std::memory_order_relaxed); }
+  // Replaces the settable status flags (F_SETFL).
+  void SetStatusFlags(uint32_t flags);
+  bool readable() const { return (flags() & 3) != 1; }   // O_RDONLY or O_RDWR
+  bool writable() const { return (flags() & 3) != 0; }   // O_WRONLY or O_RDWR
+  bool nonblocking() const { return (flags() & 04000) != 0; }
+
+ protected:
+  // Serializes offset updates for seekable files.
+  std::mutex offset_mu_;
+  uint64_t offset_ = 0;
+
+ private:
+  std::atomic<uint32_t> flags_;
+};
+
+using FileRef = std::shared_ptr<FileDescription>;
+
+}  // namespace kekkai::fs::vfs
+
+#endif  // KEKKAI_FS_VFS_FILE_DESCRIPTION_H_

@@ -1,0 +1,105 @@
+// Kernel: the root of all sentry state for one sandbox — the platform, the
+// MemoryFile, the scheduler and reactor, the pid namespace, the syscall table
+// (registered by runtime/ at start-up) and the futex table.
+#ifndef KEKKAI_SENTRY_KERNEL_KERNEL_H_
+#define KEKKAI_SENTRY_KERNEL_KERNEL_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "base/result.h"
+#include "platform/platform.h"
+#include "sentry/kernel/futex.h"
+#include "sentry/kernel/reactor.h"
+#include "sentry/kernel/scheduler.h"
+#include "sentry/kernel/syscall_table.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/thread_group.h"
+#include "sentry/mm/memory_file.h"
+
+namespace kekkai::sentry::kernel {
+
+struct KernelOptions {
+  platform::Platform* platform = nullptr;        // Not owned.
+  mm::MemoryFile* memory_file = nullptr;          // Not owned.
+  const SyscallTable* syscalls = nullptr;         // Not owned.
+  std::string hostname = "kekkai";
+  bool strace = false;
+};
+
+class Kernel {
+ public:
+  static Result<std::unique_ptr<Kernel>> Create(const KernelOptions& opts);
+  ~Kernel();
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  platform::Platform& platform() const { return *opts_.platform; }
+  mm::MemoryFile& memory_file() const { return *opts_.memory_file; }
+  const SyscallTable& syscalls() const { return *opts_.syscalls; }
+  Reactor& reactor() const { return *reactor_; }
+  Scheduler& scheduler() { return *scheduler_; }
+  FutexTable& futexes() { return futexes_; }
+  const std::string& hostname() const { return opts_.hostname; }
+  bool strace() const { return opts_.strace; }
+  Clock::time_point boot_time() const { return boot_time_; }
+  // Guards all signal state: dispositions, masks, pending sets, exit flags.
+  std::mutex& signal_mu() { return signal_mu_; }
+
+  // What the first process starts with.
+  struct InitProcess {
+    std::shared_ptr<mm::MemoryManager> mm;
+    std::shared_ptr<fs::vfs::FdTable> fds;
+    auth::Credentials creds;
+    std::string cwd;
+    std::string comm;
+    uint64_t entry = 0;
+    uint64_t stack_pointer = 0;
+  };
+  // Creates pid 1 from a loaded address space and starts it.
+  Result<Task*> StartInit(InitProcess p);
+  // Blocks the calling (non-sentry) thread until pid 1's group has exited and all
+  // its threads have finished; returns its wait status.
+  int WaitForInit();
+  // Sends `sig` to pid 1's group as if from outside the sandbox (kekkai received it).
+  void SignalInit(int sig);
+
+  // Logs an unimplemented syscall once per number.
+  void ReportUnimplemented(uint64_t nr, const char* name);
+  // Called when a thread group's last task exited.
+  void OnThreadGroupExit(ThreadGroup* tg);
+
+ private:
+  friend class Task;
+  explicit Kernel(const KernelOptions& opts, std::unique_ptr<Reactor> reactor);
+  void OnTaskDone(Task* t);
+
+  KernelOptions opts_;
+  Clock::time_point boot_time_;
+  std::unique_ptr<Reactor> reactor_;
+  FutexTable futexes_;
+  std::mutex signal_mu_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int32_t next_pid_ = 1;
+  std::map<int32_t, std::unique_ptr<ThreadGroup>> thread_groups_;
+  std::map<int32_t, std::unique_ptr<Task>> tasks_;
+  size_t live_tasks_ = 0;
+  ThreadGroup* init_ = nullptr;
+  bool init_exited_ = false;
+  std::set<uint64_t> reported_;
+
+  // Reset first by ~Kernel: joins the workers, so no fiber runs while tasks are
+  // destroyed.
+  std::unique_ptr<Scheduler> scheduler_ = std::make_unique<Scheduler>();
+};
+
+}  // namespace kekkai::sentry::kernel
+
+#endif  // KEKKAI_SENTRY_KERNEL_KERNEL_H_

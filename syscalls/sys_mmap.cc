@@ -1,0 +1,96 @@
+// brk(2), mmap(2), munmap(2), mprotect(2), mremap(2), madvise(2).
+#include "abi/linux/mman.h"
+#include "sentry/kernel/task.h"
+#include "syscalls/syscalls.h"
+
+namespace kekkai::syscalls {
+
+using namespace abi::linux;
+
+namespace {
+
+constexpr int kKnownMapFlags = kMapTypeMask | kMapFixed | kMapAnonymous | kMap32Bit |
+                               kMapGrowsdown | kMapDenywrite | kMapExecutable | kMapLocked |
+                               kMapNoreserve | kMapPopulate | kMapNonblock | kMapStack |
+                               kMapHugetlb | kMapSync | kMapFixedNoreplace;
+
+bool ValidProt(int prot) { return (prot & ~(kProtRead | kProtWrite | kProtExec)) == 0; }
+
+}  // namespace
+
+// brk(2).
+SyscallResult SysBrk(Task& t, const SyscallArgs& args) {
+  return Raw(t.mm().Brk(args.Addr(0)));
+}
+
+// mmap(2). Anonymous memory only until the VFS can map files (ENODEV otherwise).
+// MAP_32BIT is treated as a hint-free request; MAP_HUGETLB is refused.
+SyscallResult SysMmap(Task& t, const SyscallArgs& args) {
+  const uint64_t addr = args.Uint64(0);
+  const uint64_t len = args.Uint64(1);
+  const int prot = args.Int(2);
+  const int flags = args.Int(3);
+  const int32_t fd = args.Int(4);
+  const uint64_t off = args.Uint64(5);
+
+  if (len == 0) return Errno(EINVAL);
+  if (!IsPageAligned(off)) return Errno(EINVAL);
+  if (!ValidProt(prot)) return Errno(EINVAL);
+  const int type = flags & kMapTypeMask;
+  if (type == kMapSharedValidate) {
+    if ((flags & ~kKnownMapFlags) != 0) return Errno(EOPNOTSUPP);
+  } else if (type != kMapShared && type != kMapPrivate) {
+    return Errno(EINVAL);
+  }
+  const bool fixed = (flags & (kMapFixed | kMapFixedNoreplace)) != 0;
+  if (fixed && !IsPageAligned(addr)) return Errno(EINVAL);
+  if (flags & kMapHugetlb) return Errno(EINVAL);
+  if ((flags & kMapAnonymous) == 0) {
+    RETURN_IF_ERROR(t.fd_table().Get(fd));
+    return Errno(ENODEV);
+  }
+  sentry::mm::MMapOpts o;
+  o.addr = addr;
+  o.length = len;
+  o.prot = prot;
+  o.shared = type != kMapPrivate;
+  o.fixed = fixed;
+  o.noreplace = (flags & kMapFixedNoreplace) != 0 && (flags & kMapFixed) == 0;
+  o.grows_down = (flags & kMapGrowsdown) != 0;
+  o.populate = (flags & kMapPopulate) != 0 && (flags & kMapNonblock) == 0;
+  ASSIGN_OR_RETURN(GuestAddr a, t.mm().MMap(o));
+  return Raw(a);
+}
+
+// munmap(2).
+SyscallResult SysMunmap(Task& t, const SyscallArgs& args) {
+  RETURN_IF_ERROR(t.mm().MUnmap(args.Addr(0), args.Uint64(1)));
+  return uint64_t{0};
+}
+
+// mprotect(2). PROT_GROWSDOWN/PROT_GROWSUP apply to the range given only.
+SyscallResult SysMprotect(Task& t, const SyscallArgs& args) {
+  const int prot = args.Int(2) & ~(kProtGrowsdown | kProtGrowsup);
+  if (!ValidProt(prot)) return Errno(EINVAL);
+  RETURN_IF_ERROR(t.mm().MProtect(args.Addr(0), args.Uint64(1), prot));
+  return uint64_t{0};
+}
+
+// mremap(2).
+SyscallResult SysMremap(Task& t, const SyscallArgs& args) {
+  const int flags = args.Int(3);
+  if ((flags & ~(kMremapMaymove | kMremapFixed | kMremapDontunmap)) != 0) return Errno(EINVAL);
+  if ((flags & kMremapFixed) && !(flags & kMremapMaymove)) return Errno(EINVAL);
+  if (flags & kMremapDontunmap) return Errno(EINVAL);
+  ASSIGN_OR_RETURN(GuestAddr a, t.mm().MRemap(args.Addr(0), args.Uint64(1), args.Uint64(2),
+                                               flags, args.Addr(4)));
+  return Raw(a);
+}
+
+// madvise(2).
+SyscallResult SysMadvise(Task& t, const SyscallArgs& args) {
+  RETURN_IF_ERROR(t.mm().MAdvise(args.Addr(0), args.Uint64(1), args.Int(2)));
+  return uint64_t{0};
+}
+
+}  // namespace kekkai::syscalls

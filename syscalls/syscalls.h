@@ -1,0 +1,99 @@
+// The x86-64 syscall table and the handlers it names, one file per family.
+#ifndef KEKKAI_SYSCALLS_SYSCALLS_H_
+#define KEKKAI_SYSCALLS_SYSCALLS_H_
+
+#include <span>
+
+#include "sentry/kernel/syscall_table.h"
+
+namespace kekkai::syscalls {
+
+namespace kernel = ::kekkai::sentry::kernel;
+using kernel::SyscallArgs;
+using kernel::SyscallResult;
+using kernel::Task;
+
+// Returns the literal x86-64 table (also the compatibility list).
+std::span<const kernel::SyscallEntry> X86_64Table();
+
+#define KEKKAI_SYSCALL(name) SyscallResult name(Task& t, const SyscallArgs& args)
+
+// sys_read_write.cc
+KEKKAI_SYSCALL(SysRead);
+KEKKAI_SYSCALL(SysWrite);
+KEKKAI_SYSCALL(SysPread64);
+KEKKAI_SYSCALL(SysPwrite64);
+KEKKAI_SYSCALL(SysReadv);
+KEKKAI_SYSCALL(SysWritev);
+KEKKAI_SYSCALL(SysLseek);
+// sys_file.cc
+KEKKAI_SYSCALL(SysClose);
+KEKKAI_SYSCALL(SysDup);
+KEKKAI_SYSCALL(SysDup2);
+KEKKAI_SYSCALL(SysDup3);
+KEKKAI_SYSCALL(SysFcntl);
+KEKKAI_SYSCALL(SysIoctl);
+KEKKAI_SYSCALL(SysFstat);
+KEKKAI_SYSCALL(SysNewfstatat);
+KEKKAI_SYSCALL(SysGetcwd);
+KEKKAI_SYSCALL(SysUmask);
+// sys_mmap.cc
+KEKKAI_SYSCALL(SysBrk);
+KEKKAI_SYSCALL(SysMmap);
+KEKKAI_SYSCALL(SysMunmap);
+KEKKAI_SYSCALL(SysMprotect);
+KEKKAI_SYSCALL(SysMremap);
+KEKKAI_SYSCALL(SysMadvise);
+// sys_thread.cc
+KEKKAI_SYSCALL(SysArchPrctl);
+KEKKAI_SYSCALL(SysSetTidAddress);
+KEKKAI_SYSCALL(SysSetRobustList);
+KEKKAI_SYSCALL(SysGetpid);
+KEKKAI_SYSCALL(SysGetppid);
+KEKKAI_SYSCALL(SysGettid);
+KEKKAI_SYSCALL(SysGetuid);
+KEKKAI_SYSCALL(SysGeteuid);
+KEKKAI_SYSCALL(SysGetgid);
+KEKKAI_SYSCALL(SysGetegid);
+KEKKAI_SYSCALL(SysGetresuid);
+KEKKAI_SYSCALL(SysGetresgid);
+KEKKAI_SYSCALL(SysGetgroups);
+KEKKAI_SYSCALL(SysGetpgrp);
+KEKKAI_SYSCALL(SysGetpgid);
+KEKKAI_SYSCALL(SysGetsid);
+KEKKAI_SYSCALL(SysExit);
+KEKKAI_SYSCALL(SysExitGroup);
+KEKKAI_SYSCALL(SysSchedYield);
+KEKKAI_SYSCALL(SysSchedGetaffinity);
+KEKKAI_SYSCALL(SysGetcpu);
+KEKKAI_SYSCALL(SysPrlimit64);
+KEKKAI_SYSCALL(SysGetrlimit);
+KEKKAI_SYSCALL(SysSetrlimit);
+KEKKAI_SYSCALL(SysUname);
+KEKKAI_SYSCALL(SysSysinfo);
+KEKKAI_SYSCALL(SysGetrandom);
+KEKKAI_SYSCALL(SysRestartSyscall);
+// sys_time.cc
+KEKKAI_SYSCALL(SysClockGettime);
+KEKKAI_SYSCALL(SysClockGetres);
+KEKKAI_SYSCALL(SysGettimeofday);
+KEKKAI_SYSCALL(SysTime);
+KEKKAI_SYSCALL(SysNanosleep);
+KEKKAI_SYSCALL(SysClockNanosleep);
+// sys_signal.cc
+KEKKAI_SYSCALL(SysRtSigaction);
+KEKKAI_SYSCALL(SysRtSigprocmask);
+KEKKAI_SYSCALL(SysRtSigreturn);
+KEKKAI_SYSCALL(SysSigaltstack);
+KEKKAI_SYSCALL(SysKill);
+KEKKAI_SYSCALL(SysTgkill);
+KEKKAI_SYSCALL(SysTkill);
+KEKKAI_SYSCALL(SysRtSigpending);
+// sys_futex.cc
+KEKKAI_SYSCALL(SysFutex);
+
+#undef KEKKAI_SYSCALL
+
+}  // namespace kekkai::syscalls
+
+#endif  // KEKKAI_SYSCALLS_SYSCALLS_H_
