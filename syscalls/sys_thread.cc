@@ -6,6 +6,7 @@
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -270,6 +271,57 @@ SyscallResult SysGetrandom(Task& t, const SyscallArgs& args) {
     if (*copied < n) break;
   }
   return done;
+}
+
+// prctl(2): names, dumpable, no_new_privs and the parent-death signal. Other
+// options are EINVAL.
+SyscallResult SysPrctl(Task& t, const SyscallArgs& args) {
+  constexpr int kPrSetPdeathsig = 1, kPrGetPdeathsig = 2, kPrGetDumpable = 3,
+                kPrSetDumpable = 4, kPrSetName = 15, kPrGetName = 16, kPrSetNoNewPrivs = 38,
+                kPrGetNoNewPrivs = 39;
+  constexpr size_t kTaskCommLen = 16;
+  switch (args.Int(0)) {
+    case kPrSetName: {
+      std::array<char, kTaskCommLen> buf{};
+      // Copy what is readable of the first 16 bytes, as strncpy_from_user does.
+      auto got = t.mm().CopyIn(args.Addr(1), std::as_writable_bytes(std::span(buf)));
+      if (!got.ok()) return got.error();
+      buf[kTaskCommLen - 1] = '\0';
+      t.set_comm(std::string(buf.data(), strnlen(buf.data(), kTaskCommLen - 1)));
+      return uint64_t{0};
+    }
+    case kPrGetName: {
+      std::array<char, kTaskCommLen> buf{};
+      std::memcpy(buf.data(), t.comm().data(), std::min(t.comm().size(), kTaskCommLen - 1));
+      RETURN_IF_ERROR(t.mm().CopyOutFull(args.Addr(1), std::as_bytes(std::span(buf))));
+      return uint64_t{0};
+    }
+    case kPrSetPdeathsig: {
+      const int32_t sig = args.Int(1);
+      if (sig < 0 || sig > kNumSignals) return Errno(EINVAL);
+      t.set_pdeath_signal(sig);
+      return uint64_t{0};
+    }
+    case kPrGetPdeathsig:
+      RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(1), int32_t{t.pdeath_signal()}));
+      return uint64_t{0};
+    case kPrGetDumpable:
+      return uint64_t{t.dumpable() ? 1u : 0u};
+    case kPrSetDumpable:
+      if (args.Uint64(1) > 1) return Errno(EINVAL);
+      t.set_dumpable(args.Uint64(1) == 1);
+      return uint64_t{0};
+    case kPrSetNoNewPrivs:
+      if (args.Uint64(1) != 1 || args.Uint64(2) != 0 || args.Uint64(3) != 0 || args.Uint64(4) != 0) {
+        return Errno(EINVAL);
+      }
+      t.set_no_new_privs();
+      return uint64_t{0};
+    case kPrGetNoNewPrivs:
+      return uint64_t{t.no_new_privs() ? 1u : 0u};
+    default:
+      return Errno(EINVAL);
+  }
 }
 
 // restart_syscall(2).

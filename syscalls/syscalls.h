@@ -73,6 +73,7 @@ KEKKAI_SYSCALL(SysUname);
 KEKKAI_SYSCALL(SysSysinfo);
 KEKKAI_SYSCALL(SysGetrandom);
 KEKKAI_SYSCALL(SysRestartSyscall);
+KEKKAI_SYSCALL(SysPrctl);
 // sys_time.cc
 KEKKAI_SYSCALL(SysClockGettime);
 KEKKAI_SYSCALL(SysClockGetres);

@@ -29,7 +29,9 @@ TEST(SyscallTableTest, SupportMatchesHandler) {
     } else {
       EXPECT_NE(e.support, Support::kNone) << e.name;
     }
-    if (e.support == Support::kPartial) EXPECT_NE(e.note, nullptr) << e.name << " needs a note";
+    if (e.support == Support::kPartial) {
+      EXPECT_NE(e.note, nullptr) << e.name << " needs a note";
+    }
   }
 }
 

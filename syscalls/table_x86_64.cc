@@ -168,7 +168,7 @@ constexpr kernel::SyscallEntry kTableX86_64[] = {
     {154, "modify_ldt", nullptr, Support::kNone, nullptr, {}},
     {155, "pivot_root", nullptr, Support::kNone, nullptr, {}},
     {156, "_sysctl", nullptr, Support::kNone, nullptr, {}},
-    {157, "prctl", nullptr, Support::kNone, nullptr, {}},
+    {157, "prctl", SysPrctl, Support::kPartial, "names, dumpable, no_new_privs, pdeathsig only", {Arg::kInt, Arg::kHex, Arg::kHex, Arg::kHex, Arg::kHex}},
     {158, "arch_prctl", SysArchPrctl, Support::kPartial, "no CPUID faulting", {Arg::kHex, Arg::kHex}},
     {159, "adjtimex", nullptr, Support::kNone, nullptr, {}},
     {160, "setrlimit", SysSetrlimit, Support::kPartial, "limits are recorded, not all enforced", {Arg::kInt, Arg::kHex}},

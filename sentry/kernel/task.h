@@ -63,6 +63,13 @@ class Task final : public waiter::Waiter {
   void set_umask(uint32_t m) { umask_ = m & 0777; }
   const std::string& comm() const { return comm_; }
   void set_comm(std::string c) { comm_ = std::move(c); }
+  // prctl(2) state.
+  int pdeath_signal() const { return pdeath_signal_; }
+  void set_pdeath_signal(int sig) { pdeath_signal_ = sig; }
+  bool dumpable() const { return dumpable_; }
+  void set_dumpable(bool d) { dumpable_ = d; }
+  bool no_new_privs() const { return no_new_privs_; }
+  void set_no_new_privs() { no_new_privs_ = true; }
 
   // Thread-exit bookkeeping (set_tid_address, set_robust_list).
   void set_clear_child_tid(uint64_t addr) { clear_child_tid_ = addr; }
@@ -146,6 +153,9 @@ class Task final : public waiter::Waiter {
   std::string cwd_;
   uint32_t umask_ = 022;
   std::string comm_;
+  int pdeath_signal_ = 0;
+  bool dumpable_ = true;
+  bool no_new_privs_ = false;
 
   platform::CpuState cpu_;
   std::unique_ptr<platform::Context> ctx_;
