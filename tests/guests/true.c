@@ -1,0 +1,2 @@
+// A static /bin/true: the start-up benchmark's program.
+int main(void) { return 0; }
