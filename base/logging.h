@@ -66,7 +66,12 @@ void RawLogInt(const char* prefix, int64_t v);
 
 #define LOG(sev) KEKKAI_LOG_IMPL(sev, false)
 #define PLOG(sev) KEKKAI_LOG_IMPL(sev, true)
-#define CHECK(cond) \
-  (cond) ? (void)0 : ::kekkai::internal::LogVoidify() & LOG(FATAL) << "CHECK failed: " #cond " "
+#define CHECK(cond)                                                                  \
+  (cond) ? (void)0                                                                   \
+         : ::kekkai::internal::LogVoidify() &                                        \
+               ::kekkai::internal::LogMessage(__FILE__, __LINE__,                    \
+                                              ::kekkai::LogSeverity::kFatal, false)  \
+                       .stream()                                                     \
+                   << "CHECK failed: " #cond " "
 
 #endif  // KEKKAI_BASE_LOGGING_H_

@@ -51,6 +51,14 @@ inline constexpr int kMadvHugepage = 14;
 inline constexpr int kMadvNohugepage = 15;
 inline constexpr int kMadvDontdump = 16;
 inline constexpr int kMadvDodump = 17;
+inline constexpr int kMadvWipeonfork = 18;
+inline constexpr int kMadvKeeponfork = 19;
+inline constexpr int kMadvCold = 20;
+inline constexpr int kMadvPageout = 21;
+inline constexpr int kMadvPopulateRead = 22;
+inline constexpr int kMadvPopulateWrite = 23;
+inline constexpr int kMadvDontneedLocked = 24;
+inline constexpr int kMadvCollapse = 25;
 
 }  // namespace kekkai::abi::linux
 

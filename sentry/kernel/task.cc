@@ -68,7 +68,7 @@ void Task::HandleFault(const platform::SwitchResult& r) {
   const FE e = mm_->HandleFault(r.fault_addr, r.fault_access);
   if (e == FE::kNone) return;
   abi::linux::SigInfo info{};
-  if (e == FE::kNoMem) {
+  if (e == FE::kNoMem || e == FE::kBusErr) {
     info.signo = abi::linux::kSigBus;
     info.code = abi::linux::kBusAdrerr;
   } else {

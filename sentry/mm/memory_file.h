@@ -48,7 +48,12 @@ class MemoryFile {
   // their contents discarded (they read as zero when reallocated). Thread-safe.
   void DecRef(FileRange fr);
   // Discards the contents of `fr` (reads as zero afterwards) without freeing it.
+  // Thread-safe.
   void Zero(FileRange fr);
+  // Returns the reference count of the page at `offset` (0 when it is free).
+  // A page with one reference belongs to whoever holds that reference alone, so
+  // copy-on-write can reuse it in place. Thread-safe.
+  uint64_t RefCount(uint64_t offset) const;
 
   // Returns the sentry's view of `fr`. The bytes stay valid while `fr` is referenced.
   std::span<std::byte> View(FileRange fr) const;
@@ -58,7 +63,14 @@ class MemoryFile {
 
  private:
   MemoryFile(FileDescriptor fd, uint64_t size, std::byte* base);
+  // Splits the used range that contains `offset` (if any) so one starts there.
+  void SplitUsedLocked(uint64_t offset);
+  // Merges used ranges with equal counts that touch [start, end].
+  void MergeUsedLocked(uint64_t start, uint64_t end);
+  // Returns `fr` to the free map, coalescing with its neighbours.
   void FreeLocked(FileRange fr);
+  // Punches `fr` out of the memfd so it reads as zero and costs no host memory.
+  void Punch(FileRange fr);
 
   FileDescriptor fd_;
   uint64_t size_;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "abi/linux/guest_addr.h"
 #include "base/result.h"
@@ -25,12 +26,12 @@ namespace kekkai::sentry::mm {
 
 // Arguments of MMap, decoded from mmap(2)'s flags by the syscall layer.
 struct MMapOpts {
-  uint64_t addr = 0;     // Hint, or the exact address when `fixed`.
-  uint64_t length = 0;   // Bytes; rounded up to pages.
-  int prot = 0;          // PROT_* (PROT_READ|PROT_WRITE|PROT_EXEC).
-  bool shared = false;   // MAP_SHARED (anonymous shared memory) vs MAP_PRIVATE.
-  bool fixed = false;    // MAP_FIXED: replace whatever is at addr.
-  bool noreplace = false;  // MAP_FIXED_NOREPLACE: EEXIST if anything is at addr.
+  uint64_t addr = 0;        // Hint, or the exact address when `fixed`.
+  uint64_t length = 0;      // Bytes; rounded up to pages.
+  int prot = 0;             // PROT_* (PROT_READ|PROT_WRITE|PROT_EXEC).
+  bool shared = false;      // MAP_SHARED (anonymous shared memory) vs MAP_PRIVATE.
+  bool fixed = false;       // MAP_FIXED: replace whatever is at addr.
+  bool noreplace = false;   // MAP_FIXED_NOREPLACE: EEXIST if anything is at addr.
   bool grows_down = false;  // MAP_GROWSDOWN.
   bool populate = false;    // MAP_POPULATE: fault in now.
   std::string name;         // For /proc/PID/maps ("[stack]", a file path, "").
@@ -42,7 +43,16 @@ class MemoryManager final : public usermem::GuestMemory {
   static constexpr uint64_t kMinUserAddress = 0x10000;
   // Pages mapped around a faulting page, in bytes.
   static constexpr uint64_t kFaultAroundBytes = 16 * kPageSize;
+  // Most VMAs one address space may have (vm.max_map_count); more is ENOMEM.
+  static constexpr size_t kMaxMapCount = 65530;
+  // Free space kept below a MAP_GROWSDOWN VMA that it may not grow into
+  // (Linux's stack_guard_gap).
+  static constexpr uint64_t kStackGuardGap = 256 * kPageSize;
+  // Default bound on a MAP_GROWSDOWN VMA's size (RLIMIT_STACK's default).
+  static constexpr uint64_t kDefaultStackLimit = uint64_t{8} << 20;
 
+  // Creates an empty address space over `as`. The layout defaults to the whole
+  // range the platform allows, with mmap searching down from its top.
   MemoryManager(MemoryFile& mf, std::unique_ptr<platform::AddressSpace> as);
   ~MemoryManager() override;
   MemoryManager(const MemoryManager&) = delete;
@@ -51,10 +61,12 @@ class MemoryManager final : public usermem::GuestMemory {
   platform::AddressSpace& address_space() { return *as_; }
   MemoryFile& memory_file() { return mf_; }
 
-  // Sets the top-down mmap base and the highest usable address; the loader calls
-  // this once per exec.
+  // Sets the top-down mmap base and the highest usable address (clipped to what
+  // the platform allows); the loader calls this once per exec.
   void SetLayout(uint64_t mmap_base, uint64_t max_address);
-  uint64_t max_address() const { return max_address_; }
+  uint64_t max_address() const;
+  // Bounds how far a MAP_GROWSDOWN VMA may grow (RLIMIT_STACK).
+  void SetStackLimit(uint64_t bytes);
 
   // mmap(2) for anonymous memory. Returns the address of the new mapping.
   Result<GuestAddr> MMap(const MMapOpts& opts);
@@ -62,10 +74,14 @@ class MemoryManager final : public usermem::GuestMemory {
   Result<void> MUnmap(GuestAddr addr, uint64_t length);
   // mprotect(2).
   Result<void> MProtect(GuestAddr addr, uint64_t length, int prot);
-  // mremap(2); `flags` are MREMAP_*; `new_addr` is used with MREMAP_FIXED.
+  // mremap(2); `flags` are MREMAP_*; `new_addr` is used with MREMAP_FIXED (and as
+  // a hint with MREMAP_DONTUNMAP). old_size 0 (duplicating a shared mapping) is
+  // EINVAL for now.
   Result<GuestAddr> MRemap(GuestAddr old_addr, uint64_t old_size, uint64_t new_size, int flags,
                            GuestAddr new_addr);
-  // madvise(2). MADV_DONTNEED drops private pages (they read as zero afterwards).
+  // madvise(2). MADV_DONTNEED/MADV_FREE drop pages (private ones read as zero
+  // afterwards), MADV_REMOVE zeroes shared ones, MADV_DONTFORK/WIPEONFORK shape
+  // Fork, MADV_POPULATE_* populate; the other hints are accepted and ignored.
   Result<void> MAdvise(GuestAddr addr, uint64_t length, int advice);
 
   // Sets the start of the heap (the end of the loaded program); resets brk to it.
@@ -73,14 +89,25 @@ class MemoryManager final : public usermem::GuestMemory {
   // brk(2): returns the new break, or the current one when `addr` can't be used.
   GuestAddr Brk(GuestAddr addr);
 
-  // Resolves a guest fault at `addr` for `access`: allocates or copies backing pages
-  // and maps them (fault-around included). EFAULT when the access is not allowed
-  // (deliver SIGSEGV, SEGV_ACCERR) and ENOENT... see FaultError.
-  enum class FaultError { kNone, kMapErr, kAccErr, kNoMem };
+  // Resolves a guest fault at `addr` for `access`: allocates or copies backing
+  // pages and maps them (fault-around included). kMapErr: no VMA there (SIGSEGV,
+  // SEGV_MAPERR). kAccErr: the VMA forbids the access, or the same thread faulted
+  // twice on the same page with nothing to change in between (SEGV_ACCERR).
+  // kBusErr: past the end of a shared mapping's pages (SIGBUS). kNoMem: out of
+  // memory. Thread-safe.
+  enum class FaultError { kNone, kMapErr, kAccErr, kNoMem, kBusErr };
   FaultError HandleFault(uint64_t addr, platform::AccessType access);
 
-  // Maps and backs all of [addr, addr+len) now (MAP_POPULATE, the initial stack).
+  // Maps and backs all of [addr, addr+len) now (MAP_POPULATE, the initial stack):
+  // writable private pages get their own copies. ENOMEM when part of the range is
+  // unmapped or memory runs out; PROT_NONE parts are skipped.
   Result<void> Populate(GuestAddr addr, uint64_t length);
+
+  // Returns a copy of this address space over `child_as` (fork(2)): private pages
+  // become copy-on-write in both (the parent's writable mappings of them turn
+  // read-only), shared mappings keep sharing their pages, MADV_DONTFORK VMAs are
+  // left out and MADV_WIPEONFORK ones start empty. Thread-safe.
+  Result<std::unique_ptr<MemoryManager>> Fork(std::unique_ptr<platform::AddressSpace> child_as);
 
   // GuestMemory.
   Result<size_t> CopyOut(GuestAddr dst, std::span<const std::byte> src) override;
@@ -100,14 +127,73 @@ class MemoryManager final : public usermem::GuestMemory {
 
   // Returns the number of VMAs (for tests and limits).
   size_t vma_count() const;
+  // Returns the number of PMAs (for tests).
+  size_t pma_count() const;
+  // Returns the bytes of guest memory mapped (VmSize) and backed by pages (VmRSS).
+  uint64_t virtual_bytes() const;
+  uint64_t resident_bytes() const;
 
  private:
+  // Holds mu_ for one operation. On release it flushes the platform if mappings
+  // were removed or replaced (so no page is freed while a running guest thread
+  // could still reach it through a queued mapping), unlocks, and only then drops
+  // the MemoryFile references the operation gave up (punching holes is slow).
+  class OpLock {
+   public:
+    explicit OpLock(MemoryManager& mm);
+    ~OpLock();
+    OpLock(const OpLock&) = delete;
+    OpLock& operator=(const OpLock&) = delete;
+
+   private:
+    MemoryManager& mm_;
+  };
+  enum class SyncMode {
+    kMapUnmapped,  // Map PMAs the platform does not map yet.
+    kRefresh,      // Re-map PMAs the platform maps, with the protections they have now.
+  };
+
   // All below require mu_.
   Result<uint64_t> FindUnmappedLocked(uint64_t length, uint64_t hint) const;
+  // Returns the VMA containing `addr`, first growing a MAP_GROWSDOWN VMA just
+  // above it down over it when the stack limit and guard gap allow.
+  VmaSet::iterator FindVmaLocked(uint64_t addr);
+  // Removes VMAs and PMAs in [start, end) (munmap).
   void UnmapLocked(uint64_t start, uint64_t end);
-  FaultError FaultLocked(uint64_t addr, platform::AccessType access, bool for_copy);
+  // Removes the PMAs in [start, end) (their pages are released when the lock
+  // is dropped) and unmaps them from the platform.
+  void DropPmasLocked(uint64_t start, uint64_t end);
+  // Unmaps mapped PMAs in [start, end) from the platform and marks them unmapped.
+  void PlatformUnmapLocked(uint64_t start, uint64_t end);
+  // Brings the platform's mappings of PMAs in [start, end) in line with the
+  // mapping policy (see SyncMode). Sets *changed when it mapped or unmapped anything.
+  Result<void> SyncPlatformLocked(uint64_t start, uint64_t end, SyncMode mode,
+                                  bool* changed = nullptr);
+  // Creates PMAs for the unbacked pages of [start, end) within `vma`: fresh
+  // zeroed pages for private memory, the backing's pages for shared memory
+  // (clipped to the backing). Sets *changed when it created any.
+  Result<void> EnsurePmasLocked(const Vma& vma, uint64_t start, uint64_t end,
+                                bool* changed = nullptr);
+  // Gives the private VMA `vma` its own copy of every copy-on-write page in
+  // [start, end), reusing pages nobody else references; remaps mapped ones.
+  Result<void> BreakCowLocked(const Vma& vma, uint64_t start, uint64_t end);
+  Result<void> PopulateLocked(uint64_t start, uint64_t end);
+  FaultError FaultLocked(uint64_t addr, platform::AccessType access);
   template <typename Fn>
   Result<size_t> CopyLocked(uint64_t addr, size_t len, bool write, Fn&& fn);
+  // Moves [old_start, old_start+old_len) (within one VMA) to new_start as a VMA
+  // of new_len bytes, taking its pages along.
+  void MoveLocked(uint64_t old_start, uint64_t old_len, uint64_t new_start, uint64_t new_len,
+                  bool dont_unmap);
+  // Inserts `vma` and merges it with compatible neighbours.
+  void InsertVmaLocked(Vma vma);
+  // Returns the platform access a PMA under `vma` is mapped with.
+  static platform::AccessType AccessFor(const Vma& vma, const Pma& pma);
+  Result<void> MapFileLocked(uint64_t addr, uint64_t offset, uint64_t len,
+                             platform::AccessType access);
+  // Defers dropping references until the operation's lock is released.
+  void ReleaseLocked(FileRange fr) { pending_decref_.push_back(fr); }
+  void ReleaseLocked(Vma&& vma);
 
   MemoryFile& mf_;
   std::unique_ptr<platform::AddressSpace> as_;
@@ -118,6 +204,15 @@ class MemoryManager final : public usermem::GuestMemory {
   uint64_t max_address_ = 0;
   uint64_t brk_start_ = 0;
   uint64_t brk_ = 0;
+  uint64_t stack_limit_ = kDefaultStackLimit;
+  // Unique per MemoryManager (fault-loop detection keys on it, not on `this`).
+  const uint64_t id_;
+  // Bumped whenever the platform's mappings change.
+  uint64_t map_generation_ = 0;
+  // Mappings were removed or replaced since the last AddressSpace::Flush.
+  bool flush_needed_ = false;
+  std::vector<FileRange> pending_decref_;
+  std::vector<std::shared_ptr<SharedAnonMemory>> pending_backings_;
   ExecInfo exec_info_;
 };
 

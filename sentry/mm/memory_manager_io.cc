@@ -1,0 +1,87 @@
+// MemoryManager: CopyIn/CopyOut, a VMA walk and a memcpy through the sentry's
+// own mapping of the MemoryFile.
+#include <algorithm>
+#include <cstring>
+
+#include "abi/linux/mman.h"
+#include "sentry/mm/memory_manager.h"
+
+namespace kekkai::sentry::mm {
+
+namespace linux = abi::linux;
+
+// Walks [addr, addr+len) and calls fn(guest_bytes, done) for each contiguous
+// piece, where guest_bytes is nullptr for private memory not backed yet (it
+// reads as zero; only reads see such pieces). Stops at the first byte the guest
+// could not access that way itself.
+template <typename Fn>
+Result<size_t> MemoryManager::CopyLocked(uint64_t addr, size_t len, bool write, Fn&& fn) {
+  uint64_t cur = addr;
+  size_t done = 0;
+  while (done < len && cur < max_address_) {
+    auto vit = FindVmaLocked(cur);
+    if (vit == vmas_.end()) break;
+    const Vma& v = vit->second;
+    // As copy_to_user: writing needs a writable mapping, reading any access.
+    if (write ? (v.prot & linux::kProtWrite) == 0 : v.prot == linux::kProtNone) break;
+    const uint64_t chunk_end = cur + std::min<uint64_t>(len - done, v.end - cur);
+    if (v.backing) {
+      // Shared memory is reached through its backing, mapped or not.
+      const uint64_t backed_end = std::min(chunk_end, v.BackedEnd());
+      if (cur >= backed_end) break;
+      fn(mf_.View({v.OffsetOf(cur), v.OffsetOf(backed_end)}).data(), backed_end - cur, done);
+      done += backed_end - cur;
+      cur = backed_end;
+      if (backed_end != chunk_end) break;
+      continue;
+    }
+    if (write) {
+      const uint64_t ps = PageRoundDown(cur);
+      const uint64_t pe = PageRoundUp(chunk_end).value_or(v.end);
+      // Out of memory part-way: copy what got backed.
+      (void)EnsurePmasLocked(v, ps, pe);
+      (void)BreakCowLocked(v, ps, pe);
+    }
+    while (cur < chunk_end) {
+      auto pit = pmas_.Find(cur);
+      uint64_t piece_end;
+      if (pit == pmas_.end() || (write && pit->second.needs_cow)) {
+        if (write) return done == 0 ? Result<size_t>(Errno(EFAULT)) : Result<size_t>(done);
+        auto next = pmas_.LowerBound(cur);
+        piece_end = (next == pmas_.end()) ? chunk_end : std::min(chunk_end, next->second.start);
+        fn(nullptr, piece_end - cur, done);
+      } else {
+        piece_end = std::min(chunk_end, pit->second.end);
+        const Pma& p = pit->second;
+        fn(mf_.View({p.OffsetOf(cur), p.OffsetOf(piece_end)}).data(), piece_end - cur, done);
+      }
+      done += piece_end - cur;
+      cur = piece_end;
+    }
+  }
+  if (done == 0 && len != 0) return Errno(EFAULT);
+  return done;
+}
+
+Result<size_t> MemoryManager::CopyOut(GuestAddr dst, std::span<const std::byte> src) {
+  if (src.empty()) return size_t{0};
+  OpLock lock(*this);
+  return CopyLocked(
+      Raw(dst), src.size(), /*write=*/true,
+      [&](std::byte* guest, uint64_t n, size_t done) { std::memcpy(guest, src.data() + done, n); });
+}
+
+Result<size_t> MemoryManager::CopyIn(GuestAddr src, std::span<std::byte> dst) {
+  if (dst.empty()) return size_t{0};
+  OpLock lock(*this);
+  return CopyLocked(Raw(src), dst.size(), /*write=*/false,
+                    [&](const std::byte* guest, uint64_t n, size_t done) {
+                      if (guest == nullptr) {
+                        std::memset(dst.data() + done, 0, n);
+                      } else {
+                        std::memcpy(dst.data() + done, guest, n);
+                      }
+                    });
+}
+
+}  // namespace kekkai::sentry::mm
