@@ -43,6 +43,9 @@ Result<size_t> DoIo(Task& t, const FileRef& file, IoSequence& seq, std::optional
   const uint32_t event = write ? sentry::waiter::kEventOut : sentry::waiter::kEventIn;
   sentry::waiter::Entry entry{&t, event};
   bool registered = false;
+  // Whether readiness is armed since the last attempt: a wake-up may have used up a
+  // one-shot host watch, so every sleep is preceded by registering and one more try.
+  bool armed = false;
   size_t done = 0;
   Result<size_t> result = size_t{0};
   for (;;) {
@@ -52,6 +55,7 @@ Result<size_t> DoIo(Task& t, const FileRef& file, IoSequence& seq, std::optional
       // A blocking write carries on until everything is written, as pipes do.
       if (write && *r > 0 && seq.remaining() > 0 && !file->nonblocking()) {
         if (off) *off += *r;
+        armed = false;
         continue;
       }
       result = done;
@@ -67,16 +71,16 @@ Result<size_t> DoIo(Task& t, const FileRef& file, IoSequence& seq, std::optional
       result = done > 0 ? Result<size_t>(done) : r;
       break;
     }
-    if (!registered) {
-      // Register, then try again before sleeping so a wake-up in between isn't lost.
+    if (!armed) {
       file->EventRegister(&entry);
-      registered = true;
+      registered = armed = true;
       continue;
     }
     if (Result<void> b = t.Block(); !b.ok()) {
       result = done > 0 ? Result<size_t>(done) : Result<size_t>(Errno(kERESTARTSYS));
       break;
     }
+    armed = false;
   }
   if (registered) file->EventUnregister(&entry);
   return result;
