@@ -16,21 +16,10 @@ namespace {
 namespace elf = ::kekkai::abi::linux;
 using testing::PatchEhdr;
 using testing::PatchPhdr;
+using testing::GoodStaticImage;
 using testing::TestElfBuilder;
 
 constexpr uint32_t kR = elf::kPfR, kW = elf::kPfW, kX = elf::kPfX;
-
-// Program headers: 0 PT_PHDR, 1-3 PT_LOAD, 4 PT_GNU_STACK.
-std::vector<std::byte> GoodStatic() {
-  return TestElfBuilder(elf::kEtExec)
-      .Entry(0x401000)
-      .Phdr()
-      .Load(kR, 0x400000, 0x800, 0x800)
-      .Load(kR | kX, 0x401000, 0x1234, 0x1234)
-      .Load(kR | kW, 0x403010, 0x100, 0x3000)
-      .GnuStack(kR | kW)
-      .Build();
-}
 
 Result<ElfInfo> Parse(const std::vector<std::byte>& image) {
   ByteSource src(image);
@@ -44,7 +33,7 @@ void ExpectNoExec(const std::vector<std::byte>& image) {
 }
 
 TEST(ParseElfTest, GoodStaticImage) {
-  const std::vector<std::byte> image = GoodStatic();
+  const std::vector<std::byte> image = GoodStaticImage();
   Result<ElfInfo> r = Parse(image);
   ASSERT_TRUE(r.ok()) << r.error().value();
   EXPECT_EQ(r->type, elf::kEtExec);
@@ -176,12 +165,12 @@ TEST(ParseElfTest, RejectsBadInterpreter) {
 TEST(ParseElfTest, RejectsBadIdent) {
   ExpectNoExec({});
   {
-    std::vector<std::byte> image = GoodStatic();
+    std::vector<std::byte> image = GoodStaticImage();
     image.resize(63);  // Shorter than the ELF header.
     ExpectNoExec(image);
   }
   for (int i = 0; i < 4; ++i) {
-    std::vector<std::byte> image = GoodStatic();
+    std::vector<std::byte> image = GoodStaticImage();
     image[i] ^= std::byte{0x20};
     ExpectNoExec(image);
   }
@@ -194,7 +183,7 @@ TEST(ParseElfTest, RejectsBadIdent) {
       {elf::kEiData, 0},  {elf::kEiVersion, 0}, {elf::kEiVersion, 2},
   };
   for (const auto& b : kBad) {
-    std::vector<std::byte> image = GoodStatic();
+    std::vector<std::byte> image = GoodStaticImage();
     image[b.index] = std::byte{b.value};
     SCOPED_TRACE(b.index);
     ExpectNoExec(image);
@@ -203,7 +192,7 @@ TEST(ParseElfTest, RejectsBadIdent) {
 
 TEST(ParseElfTest, RejectsBadHeaderFields) {
   const auto expect_bad = [](auto patch) {
-    std::vector<std::byte> image = GoodStatic();
+    std::vector<std::byte> image = GoodStaticImage();
     PatchEhdr(image, patch);
     ExpectNoExec(image);
   };
@@ -225,7 +214,7 @@ TEST(ParseElfTest, RejectsBadHeaderFields) {
 
 TEST(ParseElfTest, PhnumBound) {
   // A table of kMaxPhnum entries is fine; one more is not, even inside the file.
-  std::vector<std::byte> image = GoodStatic();
+  std::vector<std::byte> image = GoodStaticImage();
   const size_t table = 0x10000;
   image.resize(table + (kMaxPhnum + 1) * sizeof(elf::Elf64Phdr));
   elf::Elf64Ehdr eh;
@@ -245,7 +234,7 @@ TEST(ParseElfTest, PhnumBound) {
 
 TEST(ParseElfTest, RejectsBadLoadSegments) {
   const auto expect_bad = [](size_t i, auto patch) {
-    std::vector<std::byte> image = GoodStatic();
+    std::vector<std::byte> image = GoodStaticImage();
     PatchPhdr(image, i, patch);
     ExpectNoExec(image);
   };
@@ -269,7 +258,7 @@ TEST(ParseElfTest, RejectsBadLoadSegments) {
   expect_bad(2, [](elf::Elf64Phdr& p) { p.p_align = uint64_t{1} << 62; });
   // No PT_LOAD at all.
   {
-    std::vector<std::byte> image = GoodStatic();
+    std::vector<std::byte> image = GoodStaticImage();
     for (size_t i = 1; i <= 3; ++i) PatchPhdr(image, i, [](elf::Elf64Phdr& p) { p.p_type = 0; });
     ExpectNoExec(image);
   }
@@ -278,7 +267,7 @@ TEST(ParseElfTest, RejectsBadLoadSegments) {
 TEST(ParseElfTest, AcceptsLooseSegments) {
   {
     // Without a page alignment, p_offset and p_vaddr need not be congruent.
-    std::vector<std::byte> image = GoodStatic();
+    std::vector<std::byte> image = GoodStaticImage();
     PatchPhdr(image, 3, [](elf::Elf64Phdr& p) {
       p.p_vaddr += 8;
       p.p_align = 1;
@@ -287,7 +276,7 @@ TEST(ParseElfTest, AcceptsLooseSegments) {
   }
   {
     // Segments may share a page as long as their bytes don't overlap.
-    std::vector<std::byte> image = GoodStatic();
+    std::vector<std::byte> image = GoodStaticImage();
     PatchPhdr(image, 3, [](elf::Elf64Phdr& p) {
       p.p_vaddr = 0x402234;
       p.p_offset = 0x2234;
@@ -327,14 +316,14 @@ class LyingSource : public ExecutableSource {
 };
 
 TEST(ParseElfTest, SourceErrors) {
-  std::vector<std::byte> image = GoodStatic();
+  std::vector<std::byte> image = GoodStaticImage();
   image.resize(100);  // The program header table is cut off.
   LyingSource truncated(image, 1 << 20, /*fail=*/false);
   Result<ElfInfo> r = ParseElf(truncated);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().value(), ENOEXEC);
 
-  LyingSource failing(GoodStatic(), 1 << 20, /*fail=*/true);
+  LyingSource failing(GoodStaticImage(), 1 << 20, /*fail=*/true);
   r = ParseElf(failing);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().value(), EIO);

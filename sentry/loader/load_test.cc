@@ -24,6 +24,7 @@ namespace kekkai::sentry::loader {
 namespace {
 
 namespace linux = ::kekkai::abi::linux;
+using testing::GoodStaticImage;
 using testing::TestElfBuilder;
 
 constexpr uint32_t kR = linux::kPfR, kW = linux::kPfW, kX = linux::kPfX;
@@ -232,19 +233,8 @@ LoadRequest Request(ExecutableSource* file) {
   return req;
 }
 
-std::vector<std::byte> StaticExec() {
-  return TestElfBuilder(linux::kEtExec)
-      .Entry(0x401000)
-      .Phdr()
-      .Load(kR, 0x400000, 0x800, 0x800)
-      .Load(kR | kX, 0x401000, 0x1234, 0x1234)
-      .Load(kR | kW, 0x403010, 0x100, 0x3000)
-      .GnuStack(kR | kW)
-      .Build();
-}
-
 TEST(LoadTest, StaticExecutable) {
-  const std::vector<std::byte> image = StaticExec();
+  const std::vector<std::byte> image = GoodStaticImage();
   ByteSource src(image);
   FakeTarget t;
   Result<LoadResult> r = LoadInto(t, Request(&src));
@@ -333,7 +323,7 @@ TEST(LoadTest, StaticExecutable) {
 }
 
 TEST(LoadTest, EmptyArgvGetsAnEmptyArgv0) {
-  const std::vector<std::byte> image = StaticExec();
+  const std::vector<std::byte> image = GoodStaticImage();
   ByteSource src(image);
   FakeTarget t;
   LoadRequest req = Request(&src);
@@ -480,7 +470,7 @@ TEST(LoadTest, InterpreterErrorsComeBeforeAnyMapping) {
 }
 
 TEST(LoadTest, RequestErrors) {
-  const std::vector<std::byte> image = StaticExec();
+  const std::vector<std::byte> image = GoodStaticImage();
   {
     FakeTarget t;
     LoadRequest req = Request(nullptr);
@@ -588,7 +578,7 @@ TEST(LoadTest, RandomizedLayout) {
 }
 
 TEST(LoadTest, StackRlimitSizesTheStack) {
-  const std::vector<std::byte> image = StaticExec();
+  const std::vector<std::byte> image = GoodStaticImage();
   for (const auto& [rlimit, size] :
        std::vector<std::pair<uint64_t, uint64_t>>{{uint64_t{32} << 20, uint64_t{32} << 20},
                                                   {uint64_t{4096}, kMinStackMapping},

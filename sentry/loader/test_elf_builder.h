@@ -155,6 +155,20 @@ void PatchPhdr(std::vector<std::byte>& image, size_t i, F f) {
   std::memcpy(image.data() + off, &ph, sizeof(ph));
 }
 
+// Returns a well-formed static executable image: program headers 0 PT_PHDR,
+// 1-3 PT_LOAD (r, r-x, rw with bss), 4 PT_GNU_STACK; entry 0x401000.
+inline std::vector<std::byte> GoodStaticImage() {
+  constexpr uint32_t r = elf::kPfR, w = elf::kPfW, x = elf::kPfX;
+  return TestElfBuilder(elf::kEtExec)
+      .Entry(0x401000)
+      .Phdr()
+      .Load(r, 0x400000, 0x800, 0x800)
+      .Load(r | x, 0x401000, 0x1234, 0x1234)
+      .Load(r | w, 0x403010, 0x100, 0x3000)
+      .GnuStack(r | w)
+      .Build();
+}
+
 }  // namespace kekkai::sentry::loader::testing
 
 #endif  // KEKKAI_SENTRY_LOADER_TEST_ELF_BUILDER_H_

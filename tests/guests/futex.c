@@ -1,7 +1,6 @@
 // futex(2) on one thread: a value mismatch is EAGAIN, a timed wait times out with
 // ETIMEDOUT after about the time asked, a wake with no waiter wakes nobody, and
 // nanosleep sleeps. Prints "futex ok" and exits 0, else what differed and 1.
-#include <errno.h>
 #include <linux/futex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -10,13 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      printf("FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno); \
-      exit(1);                                                                 \
-    }                                                                          \
-  } while (0)
+#include "check.h"
 
 static double Now(void) {
   struct timespec ts;

@@ -1,6 +1,5 @@
 // Memory syscalls as Linux defines them: mmap/munmap/mprotect/mremap/madvise/brk.
 // Prints "memory ok" and exits 0; a mismatch prints what differed and exits 1.
-#include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -11,13 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                          \
-  do {                                                       \
-    if (!(cond)) {                                           \
-      printf("FAIL %s:%d: %s (errno %d)\n", __FILE__, __LINE__, #cond, errno); \
-      exit(1);                                               \
-    }                                                        \
-  } while (0)
+#include "check.h"
 
 static sigjmp_buf jump;
 static void OnSegv(int sig) {

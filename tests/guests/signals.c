@@ -11,20 +11,14 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "check.h"
+
 static volatile sig_atomic_t usr1_count;
 static volatile int usr1_code;
 static volatile uintptr_t handler_sp;
 static sigjmp_buf segv_jump;
 static volatile uintptr_t segv_addr;
 static volatile int segv_code;
-
-#define CHECK(cond)                                          \
-  do {                                                       \
-    if (!(cond)) {                                           \
-      printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      exit(1);                                               \
-    }                                                        \
-  } while (0)
 
 static void OnUsr1(int sig, siginfo_t* info, void* uc) {
   (void)uc;
