@@ -16,6 +16,12 @@ Result<uint64_t> FileDescription::Ioctl(sentry::usermem::GuestMemory&, uint32_t,
   return Errno(ENOTTY);
 }
 
+Result<size_t> FileDescription::PRead(std::span<std::byte>, uint64_t) { return Errno(EINVAL); }
+
+Result<size_t> FileDescription::Getdents(sentry::usermem::GuestMemory&, GuestAddr, size_t) {
+  return Errno(ENOTDIR);
+}
+
 Result<abi::linux::Stat> FileDescription::Stat() { return Errno(EINVAL); }
 
 uint32_t FileDescription::Readiness(uint32_t mask) {

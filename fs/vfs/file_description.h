@@ -13,6 +13,7 @@
 
 #include "abi/linux/types.h"
 #include "base/result.h"
+#include "sentry/memmap/mappable.h"
 #include "sentry/usermem/guest_memory.h"
 #include "sentry/waiter/waiter.h"
 
@@ -50,6 +51,19 @@ class FileDescription {
   virtual void EventUnregister(sentry::waiter::Entry* e);
   // Returns a name for --strace and /proc/PID/fd ("pipe:[3]", a path).
   virtual std::string Name() const { return "anon_inode:[unknown]"; }
+
+  // Reads into sentry memory at `offset` without moving the file offset (the loader
+  // and mmap use it). EINVAL for files that can't be read this way.
+  virtual Result<size_t> PRead(std::span<std::byte> dst, uint64_t offset);
+  // getdents64(2): writes linux_dirent64 records into guest `buf` (at most `len`
+  // bytes) from the directory offset, advancing it. ENOTDIR for non-directories;
+  // EINVAL when not even one record fits.
+  virtual Result<size_t> Getdents(sentry::usermem::GuestMemory& mem, GuestAddr buf, size_t len);
+  // Returns what mmap(2) maps for this file, or nullptr (mmap fails with ENODEV).
+  virtual std::shared_ptr<sentry::memmap::Mappable> GetMappable() { return nullptr; }
+  // Returns the canonical guest path the file was opened at (symlinks resolved), or
+  // "" for files with no path (pipes, sockets, the caller's stdio).
+  virtual std::string path() const { return ""; }
 
   uint32_t flags() const { return flags_.load(std::memory_order_relaxed); }
   // Replaces the settable status flags (F_SETFL).
