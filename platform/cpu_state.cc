@@ -31,7 +31,36 @@ const XsaveInfo& Xsave() {
   return info;
 }
 
+uint32_t ProbeMxcsrMask() {
+  alignas(16) uint8_t area[512] = {};
+  __asm__ volatile("fxsave %0" : "=m"(area));
+  uint32_t mask;
+  std::memcpy(&mask, area + 28, sizeof(mask));
+  return mask == 0 ? 0xffbf : mask;
+}
+
 }  // namespace
+
+uint32_t HostMxcsrMask() {
+  static const uint32_t mask = ProbeMxcsrMask();
+  return mask;
+}
+
+bool ValidXsaveImage(std::span<const std::byte> image) {
+  if (image.size() < abi::linux::kFxsaveSize + abi::linux::kXsaveHeaderSize) return false;
+  uint32_t mxcsr;
+  std::memcpy(&mxcsr, image.data() + 24, sizeof(mxcsr));
+  if ((mxcsr & ~HostMxcsrMask()) != 0) return false;
+  const std::byte* header = image.data() + abi::linux::kFxsaveSize;
+  uint64_t xstate_bv, xcomp_bv;
+  std::memcpy(&xstate_bv, header, sizeof(xstate_bv));
+  std::memcpy(&xcomp_bv, header + 8, sizeof(xcomp_bv));
+  if ((xstate_bv & ~HostXfeatures()) != 0 || xcomp_bv != 0) return false;
+  for (size_t i = 16; i < abi::linux::kXsaveHeaderSize; ++i) {
+    if (header[i] != std::byte{0}) return false;
+  }
+  return true;
+}
 
 size_t HostXsaveSize() { return Xsave().size; }
 uint64_t HostXfeatures() { return Xsave().xcr0; }

@@ -17,6 +17,13 @@ namespace kekkai::platform {
 size_t HostXsaveSize();
 // Returns the host's enabled XSAVE feature mask (XCR0).
 uint64_t HostXfeatures();
+// Returns the MXCSR bits the CPU accepts (FXSAVE's MXCSR_MASK, 0xffbf if it says 0).
+uint32_t HostMxcsrMask();
+// Returns whether `image` (an XSAVE image in standard format, HostXsaveSize() bytes)
+// is one the CPU would load: no reserved MXCSR bits, XSTATE_BV within XCR0, not
+// compacted, reserved header bytes zero — what the kernel checks before restoring a
+// signal frame's FPU state.
+bool ValidXsaveImage(std::span<const std::byte> image);
 
 // The FPU/vector state as an XSAVE image (standard format), 64-byte aligned.
 class FpState {

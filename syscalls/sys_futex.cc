@@ -1,6 +1,7 @@
 // futex(2): WAIT, WAKE, their _BITSET forms, REQUEUE and CMP_REQUEUE. Private and
 // shared futexes are both keyed by address space (no memory is shared between
-// address spaces yet). PI futexes and WAKE_OP are ENOSYS. A timed wait interrupted
+// address spaces yet). PI futexes and WAKE_OP are ENOSYS. FUTEX_WAIT's timeout is
+// relative whatever clock is named. A timed wait interrupted
 // by a signal returns EINTR instead of restarting.
 #include "abi/linux/types.h"
 #include "sentry/kernel/kernel.h"
@@ -41,7 +42,6 @@ SyscallResult SysFutex(Task& t, const SyscallArgs& args) {
   switch (cmd) {
     case kFutexWait:
     case kFutexWaitBitset: {
-      if (realtime && cmd == kFutexWait) return Errno(ENOSYS);
       const uint32_t bitset = cmd == kFutexWait ? kFutexBitsetMatchAny : args.Uint(5);
       ASSIGN_OR_RETURN(auto deadline,
                        Deadline(t, args.Addr(3), cmd == kFutexWaitBitset, realtime));

@@ -138,9 +138,9 @@ SyscallResult SysKill(Task& t, const SyscallArgs& args) {
   const int32_t sig = args.Int(1);
   if (sig != 0 && !ValidSignal(sig)) return Errno(EINVAL);
   // pid > 0: that process; 0, -1, -pgid: every process we may signal (all are us).
+  if (pid == INT32_MIN) return Errno(ESRCH);
   if (pid > 0 && pid != t.tgid()) return Errno(ESRCH);
   if (pid < -1 && -pid != 1) return Errno(ESRCH);
-  if (pid == INT32_MIN) return Errno(ESRCH);
   if (sig == 0) return uint64_t{0};
   SendToGroup(t, UserInfo(t, sig, kSiUser));
   return uint64_t{0};

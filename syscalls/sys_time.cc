@@ -2,6 +2,8 @@
 // clock_nanosleep(2).
 #include <time.h>
 
+#include <algorithm>
+
 #include "abi/linux/types.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
@@ -144,8 +146,11 @@ SyscallResult SysClockNanosleep(Task& t, const SyscallArgs& args) {
   ASSIGN_OR_RETURN(Timespec req, CopyInTimespec(t, args.Addr(2)));
   if ((flags & kTimerAbstime) == 0) return SleepUntil(t, DeadlineAfter(req), args.Addr(3));
   ASSIGN_OR_RETURN(Timespec now, Now(t, id));
-  int64_t delta = (req.sec - now.sec) * kNsPerSec + (req.nsec - now.nsec);
-  if (delta < 0) delta = 0;
+  // Clamp before multiplying: a deadline centuries away must not overflow into the past.
+  constexpr int64_t kMaxSec = int64_t{1} << 32;
+  const int64_t dsec = std::clamp<int64_t>(req.sec - std::min(now.sec, req.sec), 0, kMaxSec);
+  int64_t delta = dsec * kNsPerSec + (req.nsec - now.nsec);
+  if (req.sec < now.sec || delta < 0) delta = 0;
   const Clock::time_point deadline = Clock::now() + std::chrono::nanoseconds(delta);
   for (;;) {
     Result<void> r = t.Block(deadline);

@@ -153,6 +153,7 @@ Result<void> PtraceAddressSpace::Flush() {
   std::shared_ptr<StubThread> t;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (broken_) return Errno(ENOMEM);
     if (pending_.empty()) return Ok();
     const pid_t caller = CurrentTid();
     for (auto& candidate : threads_) {
@@ -207,6 +208,7 @@ void PtraceAddressSpace::MarkReaped(StubThread& t) {
 
 Result<void> PtraceAddressSpace::ApplyPending(StubThread& t) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (broken_) return Errno(ENOMEM);
   while (!pending_.empty()) {
     const size_t n = std::min(pending_.size(), kMaxStubOps);
     for (size_t i = 0; i < n; ++i) {
@@ -215,7 +217,7 @@ Result<void> PtraceAddressSpace::ApplyPending(StubThread& t) {
     }
     Result<void> r = RunOps(t, n);
     if (!r.ok()) {
-      pending_.clear();
+      broken_ = true;
       return r;
     }
     for (size_t i = 0; i < n; ++i) {
@@ -225,7 +227,7 @@ Result<void> PtraceAddressSpace::ApplyPending(StubThread& t) {
       if (result == ExpectedResult(pending_[i])) continue;
       LOG(ERROR) << "ptrace stub " << pid_ << ": " << Describe(pending_[i]) << " "
                  << DescribeResult(result);
-      pending_.clear();
+      broken_ = true;
       return Errno(ENOMEM);
     }
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<ptrdiff_t>(n));

@@ -101,6 +101,11 @@ class PtraceAddressSpace final : public AddressSpace {
 
   std::mutex mu_;
   std::vector<StubOp> pending_;                       // guarded by mu_
+  // Set when applying queued operations failed: the stub's mappings are no longer
+  // known, so every later Flush fails (the memory manager then keeps the pages it
+  // would have freed, and nothing is reused while this stub may still map it) and
+  // Switch reports kDied. Guarded by mu_.
+  bool broken_ = false;
   std::vector<std::shared_ptr<StubThread>> threads_;  // guarded by mu_
   bool seize_failed_ = false;                         // guarded by mu_
 };

@@ -61,7 +61,8 @@ int FutexTable::Wake(Task& t, uint64_t addr, uint32_t bitset, int n) {
 
 int FutexTable::Requeue(Task& t, uint64_t addr, uint64_t addr2, int n, int n2) {
   int woken = Wake(t, addr, ~0u, n);
-  if (n2 <= 0) return woken;
+  // Requeueing onto the same word moves nobody (and must not spin n2 times).
+  if (n2 <= 0 || addr == addr2) return woken;
   std::lock_guard lock(mu_);
   auto from = queues_.find(Key{&t.mm(), addr});
   if (from == queues_.end()) return woken;
@@ -69,7 +70,7 @@ int FutexTable::Requeue(Task& t, uint64_t addr, uint64_t addr2, int n, int n2) {
   auto& dst = queues_[key2];
   int moved = 0;
   auto& src = from->second;
-  while (!src.empty() && moved < n2) {
+  while (!src.empty() && moved < n2 && moved < INT32_MAX - woken) {
     src.front()->key = key2;
     dst.splice(dst.end(), src, src.begin());
     ++moved;

@@ -248,36 +248,34 @@ void Task::SigReturn() {
   regs.orig_rax = ~uint64_t{0};
   SetSignalMask(f->uc.sigmask);
 
-  // Restore the FPU state; anything malformed resets it rather than reaching the host.
-  bool fp_ok = false;
-  if (sc.fpstate != 0 && sc.fpstate % 64 == 0) {
+  // Restore the FPU state. As the kernel's fpu__restore_sig: no fpstate resets it;
+  // a misaligned, unreadable or malformed one is SIGSEGV (and never reaches the host).
+  if (sc.fpstate == 0) {
+    cpu_.fp.Reset();
+  } else {
     std::vector<std::byte> img(cpu_.fp.size());
-    if (mm_->CopyInFull(GuestAddr(sc.fpstate), img).ok()) {
+    bool ok = sc.fpstate % 64 == 0 && mm_->CopyInFull(GuestAddr(sc.fpstate), img).ok();
+    if (ok) {
       FpxSwBytes sw;
       std::memcpy(&sw, img.data() + kFpxSwBytesOffset, sizeof(sw));
-      const bool extended = sw.magic1 == kFpXstateMagic1 && sw.xstate_size == img.size();
-      if (!extended) {
-        // Legacy FXSAVE image only: the extended components return to init state.
+      if (sw.magic1 != kFpXstateMagic1 || sw.xstate_size != img.size()) {
+        // A legacy FXSAVE-only frame: the extended components return to init state.
         std::memset(img.data() + kFxsaveSize, 0, img.size() - kFxsaveSize);
-        uint64_t bv = 0x3;
+        const uint64_t bv = 0x3;
         std::memcpy(img.data() + kFxsaveSize, &bv, sizeof(bv));
       }
-      // Sanitize what the CPU would reject: reserved MXCSR bits, unknown XSTATE_BV
-      // bits, compacted format, reserved header bytes.
-      uint32_t mxcsr;
-      std::memcpy(&mxcsr, img.data() + 24, sizeof(mxcsr));
-      mxcsr &= 0xffff;
-      std::memcpy(img.data() + 24, &mxcsr, sizeof(mxcsr));
-      uint64_t bv;
-      std::memcpy(&bv, img.data() + kFxsaveSize, sizeof(bv));
-      bv &= platform::HostXfeatures();
-      std::memset(img.data() + kFxsaveSize, 0, kXsaveHeaderSize);
-      std::memcpy(img.data() + kFxsaveSize, &bv, sizeof(bv));
-      std::memcpy(cpu_.fp.bytes().data(), img.data(), img.size());
-      fp_ok = true;
+      ok = platform::ValidXsaveImage(img);
     }
+    if (!ok) {
+      SigInfo info{};
+      info.signo = kSigSegv;
+      info.code = kSiKernel;
+      ForceSignal(info);
+      cpu_.fp_dirty = true;
+      return;
+    }
+    std::memcpy(cpu_.fp.bytes().data(), img.data(), img.size());
   }
-  if (!fp_ok) cpu_.fp.Reset();
   cpu_.fp_dirty = true;
 
   // sigaltstack from the frame, as restore_altstack does (errors ignored).
