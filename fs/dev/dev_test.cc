@@ -1,0 +1,209 @@
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "fs/dev/dev_fs.h"
+#include "fs/dev/mem_device.h"
+
+namespace kekkai {
+// Prints errors by name in test failures.
+void PrintTo(const Errno& e, std::ostream* os) {
+  const char* name = ErrnoName(e.value());
+  *os << (name != nullptr ? name : std::to_string(e.value()));
+}
+}  // namespace kekkai
+
+namespace kekkai::fs::dev {
+namespace {
+
+// Returns the error of `r`, or Errno(0) if it holds a value (never aborts).
+template <typename T>
+Errno ErrorOf(const Result<T>& r) {
+  return r.ok() ? Errno(0) : r.error();
+}
+
+using sentry::usermem::GuestRange;
+using sentry::usermem::IoSequence;
+
+// Guest memory: one range of bytes at kBase; everything else faults.
+class VectorMemory final : public sentry::usermem::GuestMemory {
+ public:
+  static constexpr uint64_t kBase = 0x10000;
+  explicit VectorMemory(size_t size, std::byte fill = std::byte{0xaa}) : bytes_(size, fill) {}
+
+  Result<size_t> CopyOut(GuestAddr dst, std::span<const std::byte> src) override {
+    ASSIGN_OR_RETURN(size_t n, Avail(dst, src.size()));
+    std::memcpy(bytes_.data() + (Raw(dst) - kBase), src.data(), n);
+    return n;
+  }
+  Result<size_t> CopyIn(GuestAddr src, std::span<std::byte> dst) override {
+    ASSIGN_OR_RETURN(size_t n, Avail(src, dst.size()));
+    std::memcpy(dst.data(), bytes_.data() + (Raw(src) - kBase), n);
+    return n;
+  }
+  std::vector<std::byte>& bytes() { return bytes_; }
+
+ private:
+  Result<size_t> Avail(GuestAddr a, size_t want) const {
+    if (Raw(a) < kBase || Raw(a) >= kBase + bytes_.size()) return Errno(EFAULT);
+    return std::min<size_t>(want, kBase + bytes_.size() - Raw(a));
+  }
+  std::vector<std::byte> bytes_;
+};
+
+constexpr abi::linux::Timespec kTime{1700000000, 5};
+constexpr uint64_t kDevice = 0x1234;
+
+TEST(DevFsTest, DeviceStatsAreLinuxs) {
+  DevFs dev(kDevice, kTime);
+  struct Want {
+    const char* name;
+    unsigned major, minor;
+  };
+  const Want wants[] = {
+      {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}};
+  std::vector<uint64_t> inos;
+  for (const Want& w : wants) {
+    SCOPED_TRACE(w.name);
+    Result<abi::linux::Stat> st = dev.Stat(w.name);
+    ASSERT_TRUE(st.ok());
+    EXPECT_TRUE(S_ISCHR(st->mode));
+    EXPECT_EQ(st->mode & 07777, 0666u);
+    // glibc's makedev is the reference encoding.
+    EXPECT_EQ(st->rdev, makedev(w.major, w.minor));
+    EXPECT_EQ(st->dev, kDevice);
+    EXPECT_EQ(st->mtime.sec, kTime.sec);
+    inos.push_back(st->ino);
+  }
+  std::sort(inos.begin(), inos.end());
+  EXPECT_EQ(std::adjacent_find(inos.begin(), inos.end()), inos.end()) << "inode numbers repeat";
+  const abi::linux::Stat root = dev.RootStat();
+  EXPECT_TRUE(S_ISDIR(root.mode));
+  EXPECT_EQ(root.mode & 07777, 0755u);
+  EXPECT_EQ(std::find(inos.begin(), inos.end(), root.ino), inos.end());
+}
+
+TEST(DevFsTest, MakeDevMatchesGlibc) {
+  EXPECT_EQ(MakeDev(1, 3), makedev(1, 3));
+  EXPECT_EQ(MakeDev(259, 70000), makedev(259, 70000));
+  EXPECT_EQ(MakeDev(0x12345, 0x6789a), makedev(0x12345, 0x6789a));
+}
+
+TEST(DevFsTest, StdioSymlinks) {
+  DevFs dev(kDevice, kTime);
+  EXPECT_EQ(*dev.Readlink("stdin"), "/proc/self/fd/0");
+  EXPECT_EQ(*dev.Readlink("stdout"), "/proc/self/fd/1");
+  EXPECT_EQ(*dev.Readlink("stderr"), "/proc/self/fd/2");
+  EXPECT_EQ(*dev.Readlink("fd"), "/proc/self/fd");
+  Result<abi::linux::Stat> st = dev.Stat("stdout");
+  ASSERT_TRUE(st.ok());
+  EXPECT_TRUE(S_ISLNK(st->mode));
+  EXPECT_EQ(st->size, static_cast<int64_t>(std::strlen("/proc/self/fd/1")));
+  EXPECT_EQ(ErrorOf(dev.Readlink("null")), Errno(EINVAL));
+  EXPECT_EQ(ErrorOf(dev.Readlink("tty0")), Errno(ENOENT));
+  EXPECT_EQ(ErrorOf(dev.Stat("sda")), Errno(ENOENT));
+  EXPECT_EQ(ErrorOf(dev.Open("stdin", O_RDONLY)), Errno(ELOOP));
+  EXPECT_EQ(ErrorOf(dev.Open("nope", O_RDONLY)), Errno(ENOENT));
+  std::vector<std::string> names = dev.Names();
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"fd", "full", "null", "random", "stderr", "stdin",
+                                             "stdout", "urandom", "zero"}));
+}
+
+TEST(MemDeviceTest, NullReadsNothingAndSwallowsWrites) {
+  DevFs dev(kDevice, kTime);
+  vfs::FileRef f = *dev.Open("null", O_RDWR);
+  VectorMemory mem(64);
+  IoSequence rd(mem, {{GuestAddr(VectorMemory::kBase), 64}});
+  EXPECT_EQ(*f->Read(rd, std::nullopt), 0u);
+  EXPECT_EQ(mem.bytes()[0], std::byte{0xaa});
+  // Linux's write_null never touches the buffer: even an unmapped one "succeeds".
+  IoSequence wr(mem, {{GuestAddr(0xdead0000), 1 << 20}});
+  EXPECT_EQ(*f->Write(wr, std::nullopt), size_t{1} << 20);
+  EXPECT_EQ(wr.remaining(), 0u);
+  EXPECT_EQ(f->path(), "/dev/null");
+  EXPECT_EQ(f->Stat()->rdev, makedev(1, 3));
+}
+
+TEST(MemDeviceTest, ZeroAndFullReadZeros) {
+  DevFs dev(kDevice, kTime);
+  for (const char* name : {"zero", "full"}) {
+    SCOPED_TRACE(name);
+    vfs::FileRef f = *dev.Open(name, O_RDWR);
+    VectorMemory mem(100000);
+    IoSequence rd(mem, {{GuestAddr(VectorMemory::kBase), 100000}});
+    EXPECT_EQ(*f->Read(rd, std::nullopt), 100000u);
+    EXPECT_TRUE(std::all_of(mem.bytes().begin(), mem.bytes().end(),
+                            [](std::byte b) { return b == std::byte{0}; }));
+  }
+  VectorMemory mem(16);
+  IoSequence wr(mem, {{GuestAddr(VectorMemory::kBase), 16}});
+  EXPECT_EQ(ErrorOf(dev.Open("full", O_WRONLY).value()->Write(wr, std::nullopt)), Errno(ENOSPC));
+  IoSequence wz(mem, {{GuestAddr(VectorMemory::kBase), 16}});
+  EXPECT_EQ(*dev.Open("zero", O_WRONLY).value()->Write(wz, std::nullopt), 16u);
+}
+
+TEST(MemDeviceTest, ReadStopsAtAGuestFault) {
+  DevFs dev(kDevice, kTime);
+  vfs::FileRef f = *dev.Open("zero", O_RDONLY);
+  VectorMemory mem(100);
+  // 60 mapped bytes, then the buffer runs off the end of guest memory.
+  IoSequence rd(mem, {{GuestAddr(VectorMemory::kBase + 40), 200}});
+  EXPECT_EQ(*f->Read(rd, std::nullopt), 60u);
+  IoSequence bad(mem, {{GuestAddr(0x1000), 10}});
+  EXPECT_EQ(ErrorOf(f->Read(bad, std::nullopt)), Errno(EFAULT));
+}
+
+TEST(MemDeviceTest, RandomDevicesReadRandomBytes) {
+  DevFs dev(kDevice, kTime);
+  for (const char* name : {"random", "urandom"}) {
+    SCOPED_TRACE(name);
+    vfs::FileRef f = *dev.Open(name, O_RDONLY);
+    VectorMemory a(256, std::byte{0}), b(256, std::byte{0});
+    IoSequence ra(a, {{GuestAddr(VectorMemory::kBase), 256}});
+    IoSequence rb(b, {{GuestAddr(VectorMemory::kBase), 256}});
+    ASSERT_EQ(*f->Read(ra, std::nullopt), 256u);
+    ASSERT_EQ(*f->Read(rb, std::nullopt), 256u);
+    // 2^-2048 odds of a false failure.
+    EXPECT_NE(a.bytes(), b.bytes());
+    EXPECT_FALSE(std::all_of(a.bytes().begin(), a.bytes().end(),
+                             [](std::byte x) { return x == std::byte{0}; }));
+    std::vector<std::byte> direct(64, std::byte{0});
+    EXPECT_EQ(*f->PRead(direct, 0), 64u);
+    EXPECT_NE(std::vector<std::byte>(64, std::byte{0}), direct);
+  }
+}
+
+TEST(MemDeviceTest, RandomWritesReadTheGuestBuffer) {
+  DevFs dev(kDevice, kTime);
+  vfs::FileRef f = *dev.Open("urandom", O_WRONLY);
+  VectorMemory mem(32);
+  IoSequence ok(mem, {{GuestAddr(VectorMemory::kBase), 32}});
+  EXPECT_EQ(*f->Write(ok, std::nullopt), 32u);
+  IoSequence bad(mem, {{GuestAddr(0x1000), 32}});
+  EXPECT_EQ(ErrorOf(f->Write(bad, std::nullopt)), Errno(EFAULT));
+}
+
+TEST(MemDeviceTest, AccessModeIsEnforced) {
+  DevFs dev(kDevice, kTime);
+  VectorMemory mem(8);
+  IoSequence io(mem, {{GuestAddr(VectorMemory::kBase), 8}});
+  EXPECT_EQ(ErrorOf(dev.Open("zero", O_RDONLY).value()->Write(io, std::nullopt)), Errno(EBADF));
+  EXPECT_EQ(ErrorOf(dev.Open("zero", O_WRONLY).value()->Read(io, std::nullopt)), Errno(EBADF));
+  EXPECT_EQ(ErrorOf(dev.Open("null", O_RDONLY).value()->Write(io, std::nullopt)), Errno(EBADF));
+}
+
+TEST(MemDeviceTest, SeekAlwaysReturnsZero) {
+  DevFs dev(kDevice, kTime);
+  vfs::FileRef f = *dev.Open("zero", O_RDONLY);
+  EXPECT_EQ(*f->Seek(100, SEEK_SET), 0u);
+  EXPECT_EQ(*f->Seek(-5, SEEK_END), 0u);
+}
+
+}  // namespace
+}  // namespace kekkai::fs::dev
