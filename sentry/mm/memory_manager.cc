@@ -41,9 +41,10 @@ MemoryManager::OpLock::~OpLock() {
   std::vector<FileRange> pages = std::exchange(mm_.pending_decref_, {});
   std::vector<std::shared_ptr<SharedAnonMemory>> backings =
       std::exchange(mm_.pending_backings_, {});
+  std::vector<std::shared_ptr<memmap::Mappable>> files = std::exchange(mm_.pending_files_, {});
   mm_.mu_.unlock();
   for (const FileRange& fr : pages) mm_.mf_.DecRef(fr);
-  // `backings` drop their references here, outside the lock.
+  // `backings` and `files` drop their references here, outside the lock.
 }
 
 MemoryManager::MemoryManager(MemoryFile& mf, std::unique_ptr<platform::AddressSpace> as)
@@ -99,6 +100,7 @@ uint64_t MemoryManager::resident_bytes() const {
 
 void MemoryManager::ReleaseLocked(Vma&& vma) {
   if (vma.backing) pending_backings_.push_back(std::move(vma.backing));
+  ReleaseLocked(std::move(vma.file));
 }
 
 AccessType MemoryManager::AccessFor(const Vma& vma, const Pma& pma) {
@@ -237,7 +239,10 @@ VmaSet::iterator MemoryManager::FindVmaLocked(uint64_t addr) {
   if (it != vmas_.end()) return it;
   // A fault just below a MAP_GROWSDOWN VMA grows it, as Linux's expand_stack.
   auto next = vmas_.LowerBound(addr);
-  if (next == vmas_.end() || !next->second.grows_down || next->second.backing) return vmas_.end();
+  if (next == vmas_.end() || !next->second.grows_down || next->second.backing ||
+      next->second.file) {
+    return vmas_.end();
+  }
   const uint64_t page = PageRoundDown(addr);
   if (page < kMinUserAddress || next->second.end - page > stack_limit_) return vmas_.end();
   if (next != vmas_.begin()) {
@@ -252,20 +257,39 @@ std::string MemoryManager::MapsText() const {
   std::string out;
   for (const auto& [start, v] : vmas_) {
     uint64_t pgoff = 0;
+    unsigned dev_major = 0, dev_minor = 0;
+    uint64_t ino = 0;
     if (v.backing) pgoff = v.offset - v.backing->range().start;
-    char line[128];
+    if (v.file) {
+      pgoff = v.offset;
+      // device() is a stat(2) st_dev; Linux prints MAJOR:MINOR in hex.
+      const uint64_t dev = v.file->device();
+      dev_major = static_cast<unsigned>(((dev >> 8) & 0xfff) | ((dev >> 32) & ~uint64_t{0xfff}));
+      dev_minor = static_cast<unsigned>((dev & 0xff) | ((dev >> 12) & ~uint64_t{0xff}));
+      ino = v.file->inode();
+    }
+    char line[160];
     int n = std::snprintf(
-        line, sizeof(line), "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64 " 00:00 0 ", v.start,
-        v.end, (v.prot & linux::kProtRead) ? 'r' : '-', (v.prot & linux::kProtWrite) ? 'w' : '-',
-        (v.prot & linux::kProtExec) ? 'x' : '-', v.shared ? 's' : 'p', pgoff);
+        line, sizeof(line),
+        "%08" PRIx64 "-%08" PRIx64 " %c%c%c%c %08" PRIx64 " %02x:%02x %" PRIu64 " ", v.start, v.end,
+        (v.prot & linux::kProtRead) ? 'r' : '-', (v.prot & linux::kProtWrite) ? 'w' : '-',
+        (v.prot & linux::kProtExec) ? 'x' : '-', v.shared ? 's' : 'p', pgoff, dev_major, dev_minor,
+        ino);
     out.append(line, static_cast<size_t>(std::clamp(n, 0, static_cast<int>(sizeof(line) - 1))));
     std::string_view name = v.name;
-    if (name.empty() && v.shared) name = "/dev/zero (deleted)";
+    if (name.empty() && v.shared && !v.file) name = "/dev/zero (deleted)";
     if (!name.empty()) {
       // Linux pads the fixed fields to 72 columns before the name.
       const size_t width = static_cast<size_t>(std::max(n, 0));
       out.append(width < 73 ? 73 - width : 1, ' ');
-      out.append(name);
+      // As seq_path: a newline in a path would start a new line.
+      for (char c : name) {
+        if (c == '\n') {
+          out.append("\\012");
+        } else {
+          out.push_back(c);
+        }
+      }
     }
     out.push_back('\n');
   }

@@ -4,6 +4,17 @@
 // platform AddressSpace which ranges to map. Faults are resolved lazily with
 // fault-around; CopyIn/CopyOut reach guest memory through the sentry's own mapping
 // of the MemoryFile.
+//
+// File mappings: a VMA keeps the file (memmap::Mappable) and its offset. A page
+// is read from the file into a fresh MemoryFile page on first touch (fault,
+// CopyIn/CopyOut, populate) and is an ordinary private page from then on: writes
+// never reach the file, and later changes to the file are not seen through
+// pages already read (nor, for MAP_SHARED mappings, through any page: only
+// read-only sharing is supported, as private copies that can never become
+// writable). A page wholly past the file's end faults with SIGBUS, as does one
+// the file cannot be read for. The file is read with the lock dropped (see
+// WithFileReads): ReadAt may do slow host I/O and may take file locks that a
+// thread copying to guest memory holds while waiting for this lock.
 #ifndef KEKKAI_SENTRY_MM_MEMORY_MANAGER_H_
 #define KEKKAI_SENTRY_MM_MEMORY_MANAGER_H_
 
@@ -12,11 +23,13 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "abi/linux/guest_addr.h"
 #include "base/result.h"
 #include "platform/platform.h"
+#include "sentry/memmap/mappable.h"
 #include "sentry/mm/memory_file.h"
 #include "sentry/mm/pma_set.h"
 #include "sentry/mm/vma_set.h"
@@ -29,12 +42,23 @@ struct MMapOpts {
   uint64_t addr = 0;        // Hint, or the exact address when `fixed`.
   uint64_t length = 0;      // Bytes; rounded up to pages.
   int prot = 0;             // PROT_* (PROT_READ|PROT_WRITE|PROT_EXEC).
-  bool shared = false;      // MAP_SHARED (anonymous shared memory) vs MAP_PRIVATE.
+  bool shared = false;      // MAP_SHARED vs MAP_PRIVATE.
   bool fixed = false;       // MAP_FIXED: replace whatever is at addr.
   bool noreplace = false;   // MAP_FIXED_NOREPLACE: EEXIST if anything is at addr.
-  bool grows_down = false;  // MAP_GROWSDOWN.
+  bool grows_down = false;  // MAP_GROWSDOWN (anonymous memory only grows).
   bool populate = false;    // MAP_POPULATE: fault in now.
-  std::string name;         // For /proc/PID/maps ("[stack]", a file path, "").
+  // For /proc/PID/maps ("[stack]", ""); a file mapping without one shows the
+  // file's path (taken at mmap time).
+  std::string name;
+  // The file to map; null for anonymous memory.
+  std::shared_ptr<memmap::Mappable> file;
+  // File offset mapped at the start (page-aligned; file mappings only).
+  uint64_t offset = 0;
+  // The file was opened for writing. MAP_SHARED|PROT_WRITE (at mmap or later by
+  // mprotect) needs it (EACCES otherwise, as Linux); writable shared file
+  // mappings are not supported yet (ENODEV at mmap, EACCES at mprotect).
+  // MAP_PRIVATE file mappings may always be made writable.
+  bool file_writable = false;
 };
 
 class MemoryManager final : public usermem::GuestMemory {
@@ -68,7 +92,7 @@ class MemoryManager final : public usermem::GuestMemory {
   // Bounds how far a MAP_GROWSDOWN VMA may grow (RLIMIT_STACK).
   void SetStackLimit(uint64_t bytes);
 
-  // mmap(2) for anonymous memory. Returns the address of the new mapping.
+  // mmap(2). Returns the address of the new mapping.
   Result<GuestAddr> MMap(const MMapOpts& opts);
   // munmap(2).
   Result<void> MUnmap(GuestAddr addr, uint64_t length);
@@ -93,20 +117,22 @@ class MemoryManager final : public usermem::GuestMemory {
   // pages and maps them (fault-around included). kMapErr: no VMA there (SIGSEGV,
   // SEGV_MAPERR). kAccErr: the VMA forbids the access, or the same thread faulted
   // twice on the same page with nothing to change in between (SEGV_ACCERR).
-  // kBusErr: past the end of a shared mapping's pages (SIGBUS). kNoMem: out of
-  // memory. Thread-safe.
+  // kBusErr: past the end of a shared mapping's pages or of a mapped file, or
+  // the file could not be read (SIGBUS). kNoMem: out of memory. Thread-safe.
   enum class FaultError { kNone, kMapErr, kAccErr, kNoMem, kBusErr };
   FaultError HandleFault(uint64_t addr, platform::AccessType access);
 
   // Maps and backs all of [addr, addr+len) now (MAP_POPULATE, the initial stack):
   // writable private pages get their own copies. ENOMEM when part of the range is
-  // unmapped or memory runs out; PROT_NONE parts are skipped.
+  // unmapped or memory runs out, EFAULT when a file page can't be had (past the
+  // file's end, or unreadable); PROT_NONE parts are skipped.
   Result<void> Populate(GuestAddr addr, uint64_t length);
 
   // Returns a copy of this address space over `child_as` (fork(2)): private pages
   // become copy-on-write in both (the parent's writable mappings of them turn
   // read-only), shared mappings keep sharing their pages, MADV_DONTFORK VMAs are
-  // left out and MADV_WIPEONFORK ones start empty. Thread-safe.
+  // left out and MADV_WIPEONFORK ones start empty. File pages not read yet are
+  // read from the file by whichever side touches them first. Thread-safe.
   Result<std::unique_ptr<MemoryManager>> Fork(std::unique_ptr<platform::AddressSpace> child_as);
 
   // GuestMemory.
@@ -153,7 +179,79 @@ class MemoryManager final : public usermem::GuestMemory {
     kRefresh,      // Re-map PMAs the platform maps, with the protections they have now.
   };
 
+  // Pages past a file-backed range's start that one read brings in at most
+  // (requests are cut there; bigger ranges take several passes).
+  static constexpr uint64_t kMaxFileReadBytes = 256 * kPageSize;
+  static_assert(kMaxFileReadBytes >= kFaultAroundBytes);
+  // Passes in a row that may ask for a file read without using the previous one
+  // before an operation gives up on it (see WithFileReads).
+  static constexpr int kMaxFileReadMisses = 8;
+
+  // File data a pass asked for: [offset, offset+length) of `file`, of which the
+  // page at `must` is the one the operation can't do without (read alone if the
+  // whole range can't be).
+  struct FileReadRequest {
+    std::shared_ptr<memmap::Mappable> file;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+    uint64_t must = 0;
+  };
+  // File data read for the next pass: [offset, offset+length) of `file` was
+  // attempted; `pages` holds [offset, offset + pages.length()) with one
+  // MemoryFile reference (bytes past the file's end zeroed). Pages of the range
+  // past `pages` are past the end of the file, or could not be read (`error`)
+  // or allocated (`nomem`).
+  struct StagedRead {
+    std::shared_ptr<memmap::Mappable> file;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+    FileRange pages;
+    bool error = false;
+    bool nomem = false;
+    // Per page of `pages`: a PMA took it over (and its reference).
+    std::vector<bool> taken;
+  };
+  // What backing the pages of a file VMA came to: [want_start, backed_end) of
+  // the wanted range is backed; `stop` says why the page at backed_end is not.
+  struct FileBacking {
+    enum class Stop { kNone, kNeedRead, kBusErr, kNoMem };
+    uint64_t backed_end = 0;
+    Stop stop = Stop::kNone;
+  };
+
+  // Runs `pass` (which takes mu_'s place as a locked function) under an OpLock
+  // until it no longer asks for file data. A pass that needs file pages nobody
+  // read yet records a FileReadRequest in need_ and returns early (its result
+  // must make sense as the operation's when the driver gives up); the driver
+  // then drops the lock, reads the data (ReadFilePages) and runs the pass again
+  // with it in staged_. Pages the pass did not take are released, so a pass
+  // only ever uses data read since its previous pass for the same file offsets
+  // (whatever the VMAs became in between). Passes are resumable: callers keep
+  // their progress in the closure. After kMaxFileReadMisses passes in a row that
+  // asked for data without using what the previous read brought (other threads
+  // kept replacing the mappings concerned), the last pass's result is returned.
+  template <typename Pass>
+  auto WithFileReads(Pass&& pass);
+  // Reads `req` into fresh MemoryFile pages, without mu_ (host I/O). When the
+  // whole range can't be read or allocated, reads the `must` page alone.
+  StagedRead ReadFilePages(const FileReadRequest& req);
+  StagedRead ReadFileOnce(const std::shared_ptr<memmap::Mappable>& file, uint64_t offset,
+                          uint64_t length);
+
+  // Places and inserts the VMA of MMap (takes mu_).
+  Result<GuestAddr> PlaceMapping(const MMapOpts& opts, uint64_t len, int prot, int max_prot,
+                                 std::string name, std::shared_ptr<SharedAnonMemory> backing);
+
   // All below require mu_.
+  // Backs the unbacked pages of [start, end) (at most kMaxFileReadBytes) of the
+  // file VMA `vma` with staged_ pages for the same file offsets. When a page of
+  // [want_start, want_end) (within [start, end)) stays unbacked for want of
+  // data, sets need_ to a read of the unbacked pages of [start, end) from the
+  // first one on. Sets *changed when it created PMAs.
+  FileBacking BackFilePagesLocked(const Vma& vma, uint64_t start, uint64_t end, uint64_t want_start,
+                                  uint64_t want_end, bool* changed);
+  // Releases the staged_ pages no PMA took (after the lock is dropped).
+  void DropStagedLocked();
   Result<uint64_t> FindUnmappedLocked(uint64_t length, uint64_t hint) const;
   // Returns the VMA containing `addr`, first growing a MAP_GROWSDOWN VMA just
   // above it down over it when the stack limit and guard gap allow.
@@ -169,18 +267,25 @@ class MemoryManager final : public usermem::GuestMemory {
   // mapping policy (see SyncMode). Sets *changed when it mapped or unmapped anything.
   Result<void> SyncPlatformLocked(uint64_t start, uint64_t end, SyncMode mode,
                                   bool* changed = nullptr);
-  // Creates PMAs for the unbacked pages of [start, end) within `vma`: fresh
-  // zeroed pages for private memory, the backing's pages for shared memory
-  // (clipped to the backing). Sets *changed when it created any.
+  // Creates PMAs for the unbacked pages of [start, end) within the anonymous
+  // `vma`: fresh zeroed pages for private memory, the backing's pages for shared
+  // memory (clipped to the backing). Sets *changed when it created any. File
+  // VMAs use BackFilePagesLocked.
   Result<void> EnsurePmasLocked(const Vma& vma, uint64_t start, uint64_t end,
                                 bool* changed = nullptr);
   // Gives the private VMA `vma` its own copy of every copy-on-write page in
   // [start, end), reusing pages nobody else references; remaps mapped ones.
   Result<void> BreakCowLocked(const Vma& vma, uint64_t start, uint64_t end);
-  Result<void> PopulateLocked(uint64_t start, uint64_t end);
+  // Populates [max(start, *resume), end) (see Populate) and sets *resume to
+  // where it got (a pass of WithFileReads; EAGAIN when it stopped for file data).
+  Result<void> PopulateLocked(uint64_t start, uint64_t end, uint64_t* resume);
+  // Runs Populate's passes.
+  Result<void> PopulateRange(uint64_t start, uint64_t end);
   FaultError FaultLocked(uint64_t addr, platform::AccessType access);
+  // Returns the bytes copied (a pass of WithFileReads: it stops where it needs
+  // file data).
   template <typename Fn>
-  Result<size_t> CopyLocked(uint64_t addr, size_t len, bool write, Fn&& fn);
+  size_t CopyLocked(uint64_t addr, size_t len, bool write, Fn&& fn);
   // Moves [old_start, old_start+old_len) (within one VMA) to new_start as a VMA
   // of new_len bytes, taking its pages along.
   void MoveLocked(uint64_t old_start, uint64_t old_len, uint64_t new_start, uint64_t new_len,
@@ -194,6 +299,9 @@ class MemoryManager final : public usermem::GuestMemory {
   // Defers dropping references until the operation's lock is released.
   void ReleaseLocked(FileRange fr) { pending_decref_.push_back(fr); }
   void ReleaseLocked(Vma&& vma);
+  void ReleaseLocked(std::shared_ptr<memmap::Mappable>&& file) {
+    if (file) pending_files_.push_back(std::move(file));
+  }
 
   MemoryFile& mf_;
   std::unique_ptr<platform::AddressSpace> as_;
@@ -213,8 +321,44 @@ class MemoryManager final : public usermem::GuestMemory {
   bool flush_needed_ = false;
   std::vector<FileRange> pending_decref_;
   std::vector<std::shared_ptr<SharedAnonMemory>> pending_backings_;
+  // Files let go of, dropped after the lock (a Mappable's destructor may close
+  // host files or take file locks).
+  std::vector<std::shared_ptr<memmap::Mappable>> pending_files_;
+  // During a WithFileReads pass: the data read for it, whether it took any of
+  // it, and the read it asks for.
+  std::optional<StagedRead> staged_;
+  bool staged_used_ = false;
+  std::optional<FileReadRequest> need_;
   ExecInfo exec_info_;
 };
+
+template <typename Pass>
+auto MemoryManager::WithFileReads(Pass&& pass) {
+  std::optional<StagedRead> read;
+  int misses = 0;
+  for (;;) {
+    // Declared before the lock so the file references drop after it.
+    std::optional<FileReadRequest> need;
+    {
+      OpLock lock(*this);
+      const bool had_read = read.has_value();
+      staged_ = std::exchange(read, std::nullopt);
+      staged_used_ = false;
+      need_.reset();
+      auto result = pass();
+      const bool used = staged_used_;
+      DropStagedLocked();
+      need = std::exchange(need_, std::nullopt);
+      if (!need) return result;
+      if (used) {
+        misses = 0;
+      } else if (had_read && ++misses >= kMaxFileReadMisses) {
+        return result;
+      }
+    }
+    read = ReadFilePages(*need);
+  }
+}
 
 }  // namespace kekkai::sentry::mm
 

@@ -42,6 +42,8 @@ thread_local UnresolvedFault t_last_unresolved;
 
 Result<void> MemoryManager::EnsurePmasLocked(const Vma& vma, uint64_t start, uint64_t end,
                                              bool* changed) {
+  // A file VMA's pages hold the file's bytes, never fresh zeroes.
+  if (vma.file) LOG(FATAL) << "EnsurePmasLocked on a file VMA";
   if (vma.backing) end = std::min(end, vma.BackedEnd());
   if (start >= end) return Ok();
   for (const AddrRange& gap : pmas_.Gaps(start, end)) {
@@ -105,8 +107,9 @@ Result<void> MemoryManager::BreakCowLocked(const Vma& vma, uint64_t start, uint6
 }
 
 MemoryManager::FaultError MemoryManager::HandleFault(uint64_t addr, AccessType access) {
-  OpLock lock(*this);
-  return FaultLocked(addr, access);
+  // A pass that stops for file data returns kNone: should the driver give up,
+  // the guest retries the access and faults again.
+  return WithFileReads([&] { return FaultLocked(addr, access); });
 }
 
 MemoryManager::FaultError MemoryManager::FaultLocked(uint64_t addr, AccessType access) {
@@ -123,7 +126,21 @@ MemoryManager::FaultError MemoryManager::FaultLocked(uint64_t addr, AccessType a
   const uint64_t win_start = std::max(window, vma.start);
   const uint64_t win_end = std::min(window + kFaultAroundBytes, vma.end);
   bool changed = false;
-  if (!EnsurePmasLocked(vma, win_start, win_end, &changed).ok()) {
+  if (vma.file) {
+    // The window's file pages come in one read; only the faulting page must.
+    using Stop = FileBacking::Stop;
+    switch (BackFilePagesLocked(vma, win_start, win_end, page, page + kPageSize, &changed).stop) {
+      case Stop::kNone:
+        break;
+      case Stop::kNeedRead:
+        t_last_unresolved = {};
+        return FaultError::kNone;
+      case Stop::kBusErr:
+        return FaultError::kBusErr;
+      case Stop::kNoMem:
+        return FaultError::kNoMem;
+    }
+  } else if (!EnsurePmasLocked(vma, win_start, win_end, &changed).ok()) {
     // Short of memory: the faulting page is all that matters.
     if (!EnsurePmasLocked(vma, page, page + kPageSize, &changed).ok()) return FaultError::kNoMem;
   }
@@ -158,23 +175,61 @@ Result<void> MemoryManager::Populate(GuestAddr addr, uint64_t length) {
   if (Raw(addr) > UINT64_MAX - length) return Errno(EINVAL);
   const std::optional<uint64_t> end = PageRoundUp(Raw(addr) + length);
   if (!end) return Errno(EINVAL);
-  OpLock lock(*this);
-  return PopulateLocked(start, *end);
+  return PopulateRange(start, *end);
 }
 
-Result<void> MemoryManager::PopulateLocked(uint64_t start, uint64_t end) {
-  if (start >= end) return Ok();
-  if (end > max_address_ || !vmas_.Covers(start, end)) return Errno(ENOMEM);
-  for (auto it = vmas_.LowerBound(start); it != vmas_.end() && it->second.start < end; ++it) {
+Result<void> MemoryManager::PopulateRange(uint64_t start, uint64_t end) {
+  uint64_t resume = start;
+  return WithFileReads([&] { return PopulateLocked(start, end, &resume); });
+}
+
+Result<void> MemoryManager::PopulateLocked(uint64_t start, uint64_t end, uint64_t* resume) {
+  const uint64_t from = std::max(start, *resume);
+  if (from >= end) return Ok();
+  if (end > max_address_ || !vmas_.Covers(from, end)) return Errno(ENOMEM);
+  Result<void> result = Ok();
+  uint64_t reached = from;
+  for (auto it = vmas_.LowerBound(from); it != vmas_.end() && it->second.start < end; ++it) {
     const Vma& v = it->second;
-    if (v.prot == linux::kProtNone) continue;
-    const uint64_t s = std::max(start, v.start);
+    const uint64_t s = std::max(from, v.start);
     const uint64_t e = std::min(end, v.end);
-    RETURN_IF_ERROR(EnsurePmasLocked(v, s, e));
+    if (v.prot == linux::kProtNone) {
+      reached = e;
+      continue;
+    }
+    uint64_t backed = e;
+    if (v.file) {
+      using Stop = FileBacking::Stop;
+      for (uint64_t c = s; c < e && result.ok();) {
+        const uint64_t ce = c + std::min(e - c, kMaxFileReadBytes);
+        const FileBacking fb = BackFilePagesLocked(v, c, ce, c, ce, nullptr);
+        c = ce;
+        if (fb.stop == Stop::kNone) continue;
+        backed = fb.backed_end;
+        result = Errno(fb.stop == Stop::kNeedRead ? EAGAIN
+                       : fb.stop == Stop::kNoMem  ? ENOMEM
+                                                  : EFAULT);
+      }
+    } else {
+      result = EnsurePmasLocked(v, s, e);
+      if (!result.ok()) backed = s;
+    }
     // As a write fault would: writable private pages get their own copies now.
-    if (!v.shared && (v.prot & linux::kProtWrite) != 0) RETURN_IF_ERROR(BreakCowLocked(v, s, e));
+    if (!v.shared && (v.prot & linux::kProtWrite) != 0 && s < backed) {
+      Result<void> r = BreakCowLocked(v, s, backed);
+      if (!r.ok()) {
+        backed = s;
+        if (result.ok()) result = r;
+      }
+    }
+    reached = backed;
+    if (!result.ok()) break;
   }
-  return SyncPlatformLocked(start, end, SyncMode::kMapUnmapped);
+  *resume = reached;
+  // Map what got backed, also when stopping part-way.
+  Result<void> synced = SyncPlatformLocked(from, reached, SyncMode::kMapUnmapped);
+  RETURN_IF_ERROR(result);
+  return synced;
 }
 
 }  // namespace kekkai::sentry::mm

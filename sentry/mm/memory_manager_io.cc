@@ -10,12 +10,14 @@ namespace kekkai::sentry::mm {
 
 namespace linux = abi::linux;
 
-// Walks [addr, addr+len) and calls fn(guest_bytes, done) for each contiguous
-// piece, where guest_bytes is nullptr for private memory not backed yet (it
-// reads as zero; only reads see such pieces). Stops at the first byte the guest
-// could not access that way itself.
+// Walks [addr, addr+len) and calls fn(guest_bytes, n, done) for each contiguous
+// piece, where guest_bytes is nullptr for private anonymous memory not backed
+// yet (it reads as zero; only reads see such pieces). File pages not read yet
+// are backed first, from data staged by WithFileReads; where that is missing
+// the walk stops, having asked for it (need_). Stops at the first byte the
+// guest could not access that way itself. Returns the bytes walked.
 template <typename Fn>
-Result<size_t> MemoryManager::CopyLocked(uint64_t addr, size_t len, bool write, Fn&& fn) {
+size_t MemoryManager::CopyLocked(uint64_t addr, size_t len, bool write, Fn&& fn) {
   uint64_t cur = addr;
   size_t done = 0;
   while (done < len && cur < max_address_) {
@@ -24,7 +26,7 @@ Result<size_t> MemoryManager::CopyLocked(uint64_t addr, size_t len, bool write, 
     const Vma& v = vit->second;
     // As copy_to_user: writing needs a writable mapping, reading any access.
     if (write ? (v.prot & linux::kProtWrite) == 0 : v.prot == linux::kProtNone) break;
-    const uint64_t chunk_end = cur + std::min<uint64_t>(len - done, v.end - cur);
+    uint64_t chunk_end = cur + std::min<uint64_t>(len - done, v.end - cur);
     if (v.backing) {
       // Shared memory is reached through its backing, mapped or not.
       const uint64_t backed_end = std::min(chunk_end, v.BackedEnd());
@@ -35,18 +37,33 @@ Result<size_t> MemoryManager::CopyLocked(uint64_t addr, size_t len, bool write, 
       if (backed_end != chunk_end) break;
       continue;
     }
-    if (write) {
-      const uint64_t ps = PageRoundDown(cur);
-      const uint64_t pe = PageRoundUp(chunk_end).value_or(v.end);
+    const uint64_t ps = PageRoundDown(cur);
+    uint64_t pe = PageRoundUp(chunk_end).value_or(v.end);
+    // Where this piece ends early (file pages that can't be had).
+    bool stop = false;
+    if (v.file) {
+      // File pages are read before they are copied, whichever the direction,
+      // at most kMaxFileReadBytes at a time.
+      if (pe - ps > kMaxFileReadBytes) {
+        pe = ps + kMaxFileReadBytes;
+        chunk_end = pe;
+      }
+      const FileBacking fb = BackFilePagesLocked(v, ps, pe, ps, pe, nullptr);
+      if (fb.backed_end < chunk_end) {
+        chunk_end = std::max(cur, fb.backed_end);
+        pe = std::max(ps, fb.backed_end);
+        stop = true;
+      }
+    } else if (write) {
       // Out of memory part-way: copy what got backed.
       (void)EnsurePmasLocked(v, ps, pe);
-      (void)BreakCowLocked(v, ps, pe);
     }
+    if (write && ps < pe) (void)BreakCowLocked(v, ps, pe);
     while (cur < chunk_end) {
       auto pit = pmas_.Find(cur);
       uint64_t piece_end;
       if (pit == pmas_.end() || (write && pit->second.needs_cow)) {
-        if (write) return done == 0 ? Result<size_t>(Errno(EFAULT)) : Result<size_t>(done);
+        if (write || v.file) return done;
         auto next = pmas_.LowerBound(cur);
         piece_end = (next == pmas_.end()) ? chunk_end : std::min(chunk_end, next->second.start);
         fn(nullptr, piece_end - cur, done);
@@ -58,30 +75,44 @@ Result<size_t> MemoryManager::CopyLocked(uint64_t addr, size_t len, bool write, 
       done += piece_end - cur;
       cur = piece_end;
     }
+    if (stop) break;
   }
-  if (done == 0 && len != 0) return Errno(EFAULT);
   return done;
 }
 
 Result<size_t> MemoryManager::CopyOut(GuestAddr dst, std::span<const std::byte> src) {
   if (src.empty()) return size_t{0};
-  OpLock lock(*this);
-  return CopyLocked(
-      Raw(dst), src.size(), /*write=*/true,
-      [&](std::byte* guest, uint64_t n, size_t done) { std::memcpy(guest, src.data() + done, n); });
+  // Each pass goes on from where the previous one stopped for file data.
+  size_t total = 0;
+  WithFileReads([&] {
+    const size_t n = CopyLocked(Raw(dst) + total, src.size() - total, /*write=*/true,
+                                [&](std::byte* guest, uint64_t len, size_t done) {
+                                  std::memcpy(guest, src.data() + total + done, len);
+                                });
+    total += n;
+    return 0;
+  });
+  if (total == 0) return Errno(EFAULT);
+  return total;
 }
 
 Result<size_t> MemoryManager::CopyIn(GuestAddr src, std::span<std::byte> dst) {
   if (dst.empty()) return size_t{0};
-  OpLock lock(*this);
-  return CopyLocked(Raw(src), dst.size(), /*write=*/false,
-                    [&](const std::byte* guest, uint64_t n, size_t done) {
-                      if (guest == nullptr) {
-                        std::memset(dst.data() + done, 0, n);
-                      } else {
-                        std::memcpy(dst.data() + done, guest, n);
-                      }
-                    });
+  size_t total = 0;
+  WithFileReads([&] {
+    const size_t n = CopyLocked(Raw(src) + total, dst.size() - total, /*write=*/false,
+                                [&](const std::byte* guest, uint64_t len, size_t done) {
+                                  if (guest == nullptr) {
+                                    std::memset(dst.data() + total + done, 0, len);
+                                  } else {
+                                    std::memcpy(dst.data() + total + done, guest, len);
+                                  }
+                                });
+    total += n;
+    return 0;
+  });
+  if (total == 0) return Errno(EFAULT);
+  return total;
 }
 
 }  // namespace kekkai::sentry::mm

@@ -24,16 +24,46 @@ Result<GuestAddr> MemoryManager::MMap(const MMapOpts& opts) {
   // MAP_FIXED_NOREPLACE is MAP_FIXED that refuses to replace.
   const bool fixed = opts.fixed || opts.noreplace;
   if (fixed && !IsPageAligned(opts.addr)) return Errno(EINVAL);
+  int max_prot = kProtRwx;
+  std::string name = opts.name;
+  if (opts.file) {
+    // The syscall layer checks these too; a bad offset must not reach ReadAt.
+    if (!IsPageAligned(opts.offset)) return Errno(EINVAL);
+    if (opts.offset > UINT64_MAX - len) return Errno(EOVERFLOW);
+    if (opts.shared) {
+      // Read-only sharing only: the pages are copies, so writes could never
+      // reach the file. Linux refuses PROT_WRITE without a writable file.
+      if ((prot & linux::kProtWrite) != 0) return Errno(opts.file_writable ? ENODEV : EACCES);
+      max_prot &= ~linux::kProtWrite;
+    }
+    // Taken now, outside the lock (path() may walk the file system's names).
+    if (name.empty()) name = opts.file->path();
+  }
 
   // Shared anonymous memory gets its pages now, so every sharer sees the same
   // ones. Allocated before the lock (and so released after it on failure).
   std::shared_ptr<SharedAnonMemory> backing;
-  if (opts.shared) {
+  if (opts.shared && !opts.file) {
     if (len > mf_.size()) return Errno(ENOMEM);
     ASSIGN_OR_RETURN(FileRange fr, mf_.Allocate(len));
     backing = std::make_shared<SharedAnonMemory>(mf_, fr);
   }
 
+  const Result<GuestAddr> addr =
+      PlaceMapping(opts, len, prot, max_prot, std::move(name), std::move(backing));
+  if (addr.ok() && opts.populate && prot != linux::kProtNone) {
+    // As Linux, MAP_POPULATE failing (out of memory, past the end of a file)
+    // does not fail the mmap. Done after the mapping is in place and the lock
+    // dropped (file pages are read without it), as Linux's mm_populate.
+    (void)PopulateRange(Raw(*addr), Raw(*addr) + len);
+  }
+  return addr;
+}
+
+Result<GuestAddr> MemoryManager::PlaceMapping(const MMapOpts& opts, uint64_t len, int prot,
+                                              int max_prot, std::string name,
+                                              std::shared_ptr<SharedAnonMemory> backing) {
+  const bool fixed = opts.fixed || opts.noreplace;
   OpLock lock(*this);
   if (len > max_address_) return Errno(ENOMEM);
   uint64_t addr = 0;
@@ -52,18 +82,18 @@ Result<GuestAddr> MemoryManager::MMap(const MMapOpts& opts) {
   vma.start = addr;
   vma.end = addr + len;
   vma.prot = prot;
+  vma.max_prot = max_prot;
   vma.shared = opts.shared;
   vma.grows_down = opts.grows_down;
-  vma.name = opts.name;
+  vma.name = std::move(name);
   if (backing) {
     vma.offset = backing->range().start;
     vma.backing = std::move(backing);
+  } else if (opts.file) {
+    vma.offset = opts.offset;
+    vma.file = opts.file;
   }
   InsertVmaLocked(std::move(vma));
-  if (opts.populate && prot != linux::kProtNone) {
-    // As Linux, MAP_POPULATE failing (out of memory) does not fail the mmap.
-    (void)PopulateLocked(addr, addr + len);
-  }
   return GuestAddr(addr);
 }
 
@@ -268,81 +298,89 @@ Result<void> MemoryManager::MAdvise(GuestAddr addr, uint64_t length, int advice)
   if (!len || start > UINT64_MAX - *len) return Errno(EINVAL);
   if (*len == 0) return Ok();
 
-  OpLock lock(*this);
-  // As Linux: act on the mapped parts, then report ENOMEM if there were holes.
-  const bool beyond = start + *len > max_address_;
-  const uint64_t end = beyond ? std::max(start, max_address_) : start + *len;
-  const bool holes = beyond || !vmas_.Covers(start, end);
-  auto in_range = [&](auto&& fn) -> Result<void> {
-    for (auto it = vmas_.LowerBound(start); it != vmas_.end() && it->second.start < end; ++it) {
-      RETURN_IF_ERROR(fn(it->second));
-    }
-    return Ok();
-  };
-  switch (advice) {
-    case linux::kMadvDontneed:
-    case linux::kMadvDontneedLocked:
-    case linux::kMadvFree:
-      if (advice == linux::kMadvFree) {
-        // MADV_FREE is for private anonymous memory only.
+  uint64_t end = 0;
+  bool populate = false;
+  {
+    OpLock lock(*this);
+    // As Linux: act on the mapped parts, then report ENOMEM if there were holes.
+    const bool beyond = start + *len > max_address_;
+    end = beyond ? std::max(start, max_address_) : start + *len;
+    const bool holes = beyond || !vmas_.Covers(start, end);
+    auto in_range = [&](auto&& fn) -> Result<void> {
+      for (auto it = vmas_.LowerBound(start); it != vmas_.end() && it->second.start < end; ++it) {
+        RETURN_IF_ERROR(fn(it->second));
+      }
+      return Ok();
+    };
+    switch (advice) {
+      case linux::kMadvDontneed:
+      case linux::kMadvDontneedLocked:
+      case linux::kMadvFree:
+        if (advice == linux::kMadvFree) {
+          // MADV_FREE is for private anonymous memory only.
+          RETURN_IF_ERROR(in_range([](const Vma& v) -> Result<void> {
+            if (v.shared || v.file) return Errno(EINVAL);
+            return Ok();
+          }));
+        }
+        // Private anonymous pages go (they read as zero afterwards), file pages
+        // are read from the file again on the next touch, shared ones stay in
+        // their backing and come back on the next fault.
+        DropPmasLocked(start, end);
+        break;
+      case linux::kMadvRemove:
         RETURN_IF_ERROR(in_range([](const Vma& v) -> Result<void> {
-          if (v.shared) return Errno(EINVAL);
+          if (!v.shared) return Errno(EINVAL);
+          if ((v.prot & linux::kProtWrite) == 0) return Errno(EACCES);
           return Ok();
         }));
-      }
-      // Private pages go (they read as zero afterwards); shared ones stay in
-      // their backing and come back on the next fault.
-      DropPmasLocked(start, end);
-      break;
-    case linux::kMadvRemove:
-      RETURN_IF_ERROR(in_range([](const Vma& v) -> Result<void> {
-        if (!v.shared) return Errno(EINVAL);
-        if ((v.prot & linux::kProtWrite) == 0) return Errno(EACCES);
-        return Ok();
-      }));
-      RETURN_IF_ERROR(in_range([&](const Vma& v) -> Result<void> {
-        const uint64_t s = std::max(start, v.start);
-        const uint64_t e = std::min({end, v.end, v.BackedEnd()});
-        // Punching the shared pages zeroes them for every sharer.
-        if (s < e) mf_.Zero({v.OffsetOf(s), v.OffsetOf(e)});
-        return Ok();
-      }));
-      break;
-    case linux::kMadvDontfork:
-    case linux::kMadvDofork:
-    case linux::kMadvWipeonfork:
-    case linux::kMadvKeeponfork: {
-      if (advice == linux::kMadvWipeonfork) {
-        RETURN_IF_ERROR(in_range([](const Vma& v) -> Result<void> {
-          if (v.shared) return Errno(EINVAL);
+        RETURN_IF_ERROR(in_range([&](const Vma& v) -> Result<void> {
+          const uint64_t s = std::max(start, v.start);
+          const uint64_t e = std::min({end, v.end, v.BackedEnd()});
+          // Punching the shared pages zeroes them for every sharer.
+          if (s < e) mf_.Zero({v.OffsetOf(s), v.OffsetOf(e)});
           return Ok();
         }));
+        break;
+      case linux::kMadvDontfork:
+      case linux::kMadvDofork:
+      case linux::kMadvWipeonfork:
+      case linux::kMadvKeeponfork: {
+        if (advice == linux::kMadvWipeonfork) {
+          // Private anonymous memory only, as Linux.
+          RETURN_IF_ERROR(in_range([](const Vma& v) -> Result<void> {
+            if (v.shared || v.file) return Errno(EINVAL);
+            return Ok();
+          }));
+        }
+        auto [it, last] = vmas_.Isolate(start, end);
+        for (; it != last; ++it) {
+          if (advice == linux::kMadvDontfork) it->second.dont_fork = true;
+          if (advice == linux::kMadvDofork) it->second.dont_fork = false;
+          if (advice == linux::kMadvWipeonfork) it->second.wipe_on_fork = true;
+          if (advice == linux::kMadvKeeponfork) it->second.wipe_on_fork = false;
+        }
+        vmas_.MergeRange(start, end);
+        break;
       }
-      auto [it, last] = vmas_.Isolate(start, end);
-      for (; it != last; ++it) {
-        if (advice == linux::kMadvDontfork) it->second.dont_fork = true;
-        if (advice == linux::kMadvDofork) it->second.dont_fork = false;
-        if (advice == linux::kMadvWipeonfork) it->second.wipe_on_fork = true;
-        if (advice == linux::kMadvKeeponfork) it->second.wipe_on_fork = false;
+      case linux::kMadvPopulateRead:
+      case linux::kMadvPopulateWrite: {
+        const int need = advice == linux::kMadvPopulateWrite ? linux::kProtWrite : kProtRwx;
+        RETURN_IF_ERROR(in_range([&](const Vma& v) -> Result<void> {
+          if ((v.prot & need) == 0) return Errno(EFAULT);
+          return Ok();
+        }));
+        if (holes) return Errno(ENOMEM);
+        // Done below, with the lock dropped (file pages are read without it).
+        populate = true;
+        break;
       }
-      vmas_.MergeRange(start, end);
-      break;
+      default:
+        break;  // A hint we may ignore.
     }
-    case linux::kMadvPopulateRead:
-    case linux::kMadvPopulateWrite: {
-      const int need = advice == linux::kMadvPopulateWrite ? linux::kProtWrite : kProtRwx;
-      RETURN_IF_ERROR(in_range([&](const Vma& v) -> Result<void> {
-        if ((v.prot & need) == 0) return Errno(EFAULT);
-        return Ok();
-      }));
-      if (holes) return Errno(ENOMEM);
-      RETURN_IF_ERROR(PopulateLocked(start, end));
-      break;
-    }
-    default:
-      break;  // A hint we may ignore.
+    if (holes) return Errno(ENOMEM);
   }
-  if (holes) return Errno(ENOMEM);
+  if (populate) return PopulateRange(start, end);
   return Ok();
 }
 

@@ -20,11 +20,12 @@ void Vma::AdvanceStart(uint64_t new_start) {
 bool Vma::CanMergeWith(const Vma& next) const {
   if (prot != next.prot || max_prot != next.max_prot || shared != next.shared ||
       grows_down != next.grows_down || dont_fork != next.dont_fork ||
-      wipe_on_fork != next.wipe_on_fork || name != next.name || backing != next.backing) {
+      wipe_on_fork != next.wipe_on_fork || name != next.name || backing != next.backing ||
+      file != next.file) {
     return false;
   }
-  // Pieces of one shared object merge only where its pages continue.
-  return !backing || OffsetOf(end) == next.offset;
+  // Pieces of one shared object or file merge only where its pages continue.
+  return (!backing && !file) || OffsetOf(end) == next.offset;
 }
 
 std::optional<uint64_t> VmaSet::FindGapTopDown(uint64_t len, uint64_t lo, uint64_t hi) const {

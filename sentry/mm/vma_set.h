@@ -1,6 +1,7 @@
 // VmaSet: the virtual memory areas of one address space — what the guest asked
 // for with mmap/brk/mremap — as an ordered, non-overlapping range map, and the
-// reference-counted backing object of shared anonymous memory.
+// reference-counted backing object of shared anonymous memory. A file mapping's
+// VMA holds the file (memmap::Mappable) and the file offset of its start.
 #ifndef KEKKAI_SENTRY_MM_VMA_SET_H_
 #define KEKKAI_SENTRY_MM_VMA_SET_H_
 
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "abi/linux/mman.h"
+#include "sentry/memmap/mappable.h"
 #include "sentry/mm/memory_file.h"
 #include "sentry/mm/range_set.h"
 
@@ -51,10 +53,17 @@ struct Vma {
   // backs `start`. The VMA may extend past the backing (mremap growth); guest
   // accesses there fault with SIGBUS, as beyond the end of a shmem file.
   std::shared_ptr<SharedAnonMemory> backing;
+  // A file mapping (never together with `backing`): the file, whose offset
+  // `offset` is mapped at `start`. Its pages are copied into the MemoryFile on
+  // first touch; pages wholly past the file's end fault with SIGBUS.
+  std::shared_ptr<memmap::Mappable> file;
+  // The MemoryFile offset (shared anonymous memory) or file offset (a file
+  // mapping) of `start`; 0 otherwise.
   uint64_t offset = 0;
 
   uint64_t length() const { return end - start; }
-  // Returns the MemoryFile offset backing `addr` (shared anonymous memory only).
+  // Returns the MemoryFile offset (shared anonymous memory) or the file offset
+  // (a file mapping) of `addr`.
   uint64_t OffsetOf(uint64_t addr) const { return offset + (addr - start); }
   // Returns the end of the part of [start, end) that `backing` covers (start
   // when none of it is).
