@@ -1,5 +1,5 @@
-// close(2), dup(2), dup2(2), dup3(2), fcntl(2), ioctl(2), fstat(2), newfstatat(2),
-// getcwd(2), umask(2).
+// close(2), dup(2), dup2(2), dup3(2), fcntl(2), ioctl(2), fstat(2), getcwd(2),
+// umask(2).
 #include "abi/linux/types.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
@@ -112,21 +112,6 @@ SyscallResult SysFstat(Task& t, const SyscallArgs& args) {
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(args.Int(0)));
   ASSIGN_OR_RETURN(abi::linux::Stat st, file->Stat());
   RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(1), st));
-  return uint64_t{0};
-}
-
-// newfstatat(2). Only the AT_EMPTY_PATH form on an fd until the VFS has paths.
-SyscallResult SysNewfstatat(Task& t, const SyscallArgs& args) {
-  const int32_t flags = args.Int(3);
-  if ((flags & ~(kAtEmptyPath | kAtSymlinkNofollow | 0x800 /*AT_NO_AUTOMOUNT*/)) != 0) {
-    return Errno(EINVAL);
-  }
-  ASSIGN_OR_RETURN(std::string path, t.mm().CopyInString(args.Addr(1), sentry::usermem::kMaxStringLen));
-  if (!path.empty()) return Errno(ENOENT);
-  if ((flags & kAtEmptyPath) == 0) return Errno(ENOENT);
-  ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(args.Int(0)));
-  ASSIGN_OR_RETURN(abi::linux::Stat st, file->Stat());
-  RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(2), st));
   return uint64_t{0};
 }
 

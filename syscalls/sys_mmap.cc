@@ -23,8 +23,9 @@ SyscallResult SysBrk(Task& t, const SyscallArgs& args) {
   return Raw(t.mm().Brk(args.Addr(0)));
 }
 
-// mmap(2). Anonymous memory only until the VFS can map files (ENODEV otherwise).
-// MAP_32BIT is treated as a hint-free request; MAP_HUGETLB is refused.
+// mmap(2). Files are mapped privately: pages are copied into guest memory on first
+// touch; MAP_SHARED of a file is read-only (changes to the file after mapping are
+// not seen). MAP_32BIT is treated as a hint-free request; MAP_HUGETLB is refused.
 SyscallResult SysMmap(Task& t, const SyscallArgs& args) {
   const uint64_t addr = args.Uint64(0);
   const uint64_t len = args.Uint64(1);
@@ -45,11 +46,18 @@ SyscallResult SysMmap(Task& t, const SyscallArgs& args) {
   const bool fixed = (flags & (kMapFixed | kMapFixedNoreplace)) != 0;
   if (fixed && !IsPageAligned(addr)) return Errno(EINVAL);
   if (flags & kMapHugetlb) return Errno(EINVAL);
-  if ((flags & kMapAnonymous) == 0) {
-    RETURN_IF_ERROR(t.fd_table().Get(fd));
-    return Errno(ENODEV);
-  }
   sentry::mm::MMapOpts o;
+  if ((flags & kMapAnonymous) == 0) {
+    ASSIGN_OR_RETURN(fs::vfs::FileRef file, t.fd_table().Get(fd));
+    // The offset in pages must not wrap (Linux: EOVERFLOW).
+    if (off + PageRoundUp(len).value_or(UINT64_MAX) < off) return Errno(EOVERFLOW);
+    if (!file->readable()) return Errno(EACCES);
+    if (type != kMapPrivate && (prot & kProtWrite) && !file->writable()) return Errno(EACCES);
+    o.file = file->GetMappable();
+    if (o.file == nullptr) return Errno(ENODEV);
+    o.offset = off;
+    o.file_writable = file->writable();
+  }
   o.addr = addr;
   o.length = len;
   o.prot = prot;

@@ -169,8 +169,53 @@ struct Stat {
 };
 static_assert(sizeof(Stat) == 144);
 
+struct StatxTimestamp {
+  int64_t sec;
+  uint32_t nsec;
+  int32_t reserved;
+};
+static_assert(sizeof(StatxTimestamp) == 16);
+
+// struct statx.
+struct Statx {
+  uint32_t mask;
+  uint32_t blksize;
+  uint64_t attributes;
+  uint32_t nlink;
+  uint32_t uid;
+  uint32_t gid;
+  uint16_t mode;
+  uint16_t spare0;
+  uint64_t ino;
+  uint64_t size;
+  uint64_t blocks;
+  uint64_t attributes_mask;
+  StatxTimestamp atime, btime, ctime, mtime;
+  uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+  uint64_t mnt_id;
+  uint32_t dio_mem_align, dio_offset_align;
+  uint64_t spare3[12];
+};
+static_assert(sizeof(Statx) == 256);
+
+inline constexpr uint32_t kStatxBasicStats = 0x7ff;
+inline constexpr uint32_t kStatxReserved = 0x80000000;
+inline constexpr int kAtStatxSyncTypeMask = 0x6000;
+inline constexpr int kAtNoAutomount = 0x800;
+inline constexpr int kAtEaccess = 0x200;
+inline constexpr int kAtRemovedir = 0x200;
+
+// dev_t encoding (new_encode_dev / MAJOR / MINOR).
+constexpr uint32_t DevMajor(uint64_t dev) {
+  return static_cast<uint32_t>(((dev >> 8) & 0xfff) | ((dev >> 32) & ~uint64_t{0xfff}));
+}
+constexpr uint32_t DevMinor(uint64_t dev) {
+  return static_cast<uint32_t>((dev & 0xff) | ((dev >> 12) & ~uint64_t{0xff}));
+}
+
 inline constexpr int kAtFdcwd = -100;
 inline constexpr int kAtSymlinkNofollow = 0x100;
+inline constexpr int kAtSymlinkFollow = 0x400;
 inline constexpr int kAtEmptyPath = 0x1000;
 
 // open(2)/fcntl(2) flags.

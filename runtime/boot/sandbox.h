@@ -1,6 +1,7 @@
 // Sandbox: wires one sandbox together, as gVisor's runsc/boot does — the
-// MemoryFile, the platform, the kernel with the x86-64 syscall table, the first
-// process's address space, program image and stdio.
+// MemoryFile, the platform, the guest's file view, the kernel with the x86-64
+// syscall table, and the first process (found on PATH in the view, loaded through
+// the same exec path as execve(2), with the caller's stdio).
 #ifndef KEKKAI_RUNTIME_BOOT_SANDBOX_H_
 #define KEKKAI_RUNTIME_BOOT_SANDBOX_H_
 
@@ -9,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "base/file_descriptor.h"
 #include "base/result.h"
+#include "fs/vfs/view.h"
 #include "platform/platform.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/mm/memory_file.h"
@@ -20,19 +21,19 @@ namespace kekkai::runtime::boot {
 struct SandboxConfig {
   std::string platform = "ptrace";
   bool strace = false;
-  FileDescriptor program;          // The executable, opened on the host.
-  std::string execfn;              // The path as the guest sees it (AT_EXECFN).
-  std::vector<std::string> argv;
+  std::vector<std::string> argv;  // argv[0] is looked up on PATH unless it has a '/'.
   std::vector<std::string> envp;
-  std::string cwd = "/";
+  std::string cwd = "/";           // The guest's working directory.
+  std::string caller_cwd;          // The caller's directory: shown read-only in the view.
   std::string hostname = "kekkai";
 };
 
 class Sandbox {
  public:
-  // Builds the sandbox and loads the program. ENOEXEC for a program that can't be
-  // loaded, E2BIG for arguments too large, ENODEV for an unusable platform.
-  static Result<std::unique_ptr<Sandbox>> Create(SandboxConfig cfg);
+  // Builds the sandbox and loads the program. Errors: ENOENT (program not found),
+  // EACCES/ENOEXEC/ELOOP/E2BIG (it can't be run), ENOTDIR (no such working
+  // directory), ENODEV (no usable platform); `error` gets a one-line reason.
+  static Result<std::unique_ptr<Sandbox>> Create(SandboxConfig cfg, std::string* error);
   ~Sandbox();
 
   // Starts the first process, waits for it to exit and returns its wait status.
@@ -46,6 +47,7 @@ class Sandbox {
 
   std::unique_ptr<sentry::mm::MemoryFile> memory_file_;
   std::unique_ptr<platform::Platform> platform_;
+  std::unique_ptr<fs::vfs::View> view_;
   std::unique_ptr<sentry::kernel::SyscallTable> syscalls_;
   std::unique_ptr<sentry::kernel::Kernel> kernel_;
   sentry::kernel::Kernel::InitProcess init_;

@@ -7,7 +7,8 @@ namespace kekkai::sentry::kernel {
 using namespace abi::linux;
 
 Result<std::unique_ptr<Kernel>> Kernel::Create(const KernelOptions& opts) {
-  if (opts.platform == nullptr || opts.memory_file == nullptr || opts.syscalls == nullptr) {
+  if (opts.platform == nullptr || opts.memory_file == nullptr || opts.syscalls == nullptr ||
+      opts.view == nullptr) {
     return Errno(EINVAL);
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Reactor> reactor, Reactor::Create());
@@ -40,6 +41,7 @@ Result<Task*> Kernel::StartInit(InitProcess p) {
     o.creds = std::move(p.creds);
     o.cwd = std::move(p.cwd);
     o.comm = std::move(p.comm);
+    o.exe = std::move(p.exe);
     auto task = std::make_unique<Task>(*this, std::move(o));
     t = task.get();
     t->cpu().ResetForExec(p.entry, p.stack_pointer);
@@ -53,6 +55,11 @@ Result<Task*> Kernel::StartInit(InitProcess p) {
   }
   t->Start();
   return t;
+}
+
+Result<std::shared_ptr<mm::MemoryManager>> Kernel::NewMemoryManager() {
+  ASSIGN_OR_RETURN(std::unique_ptr<platform::AddressSpace> as, opts_.platform->NewAddressSpace());
+  return std::make_shared<mm::MemoryManager>(*opts_.memory_file, std::move(as));
 }
 
 int Kernel::WaitForInit() {

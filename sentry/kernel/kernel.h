@@ -20,7 +20,9 @@
 #include "sentry/kernel/syscall_table.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
+#include "fs/vfs/view.h"
 #include "sentry/mm/memory_file.h"
+#include "sentry/mm/memory_manager.h"
 
 namespace kekkai::sentry::kernel {
 
@@ -28,6 +30,7 @@ struct KernelOptions {
   platform::Platform* platform = nullptr;        // Not owned.
   mm::MemoryFile* memory_file = nullptr;          // Not owned.
   const SyscallTable* syscalls = nullptr;         // Not owned.
+  fs::vfs::View* view = nullptr;                  // Not owned: the guest's files.
   std::string hostname = "kekkai";
   bool strace = false;
 };
@@ -46,6 +49,9 @@ class Kernel {
   Scheduler& scheduler() { return *scheduler_; }
   FutexTable& futexes() { return futexes_; }
   const std::string& hostname() const { return opts_.hostname; }
+  fs::vfs::View& view() const { return *opts_.view; }
+  // Returns a fresh, empty address space for exec.
+  Result<std::shared_ptr<mm::MemoryManager>> NewMemoryManager();
   bool strace() const { return opts_.strace; }
   Clock::time_point boot_time() const { return boot_time_; }
   // Guards all signal state: dispositions, masks, pending sets, exit flags.
@@ -58,6 +64,7 @@ class Kernel {
     auth::Credentials creds;
     std::string cwd;
     std::string comm;
+    std::string exe;  // Canonical path of the program (/proc/self/exe).
     uint64_t entry = 0;
     uint64_t stack_pointer = 0;
   };

@@ -14,7 +14,8 @@ Task::Task(Kernel& k, Options opts)
       fds_(std::move(opts.fds)),
       creds_(std::move(opts.creds)),
       cwd_(std::move(opts.cwd)),
-      comm_(std::move(opts.comm)) {}
+      comm_(std::move(opts.comm)),
+      exe_(std::move(opts.exe)) {}
 
 Task::~Task() = default;
 

@@ -15,6 +15,7 @@
 #include "abi/linux/signal.h"
 #include "base/result.h"
 #include "fs/vfs/fd_table.h"
+#include "fs/vfs/view.h"
 #include "platform/platform.h"
 #include "sentry/auth/credentials.h"
 #include "sentry/kernel/reactor.h"
@@ -46,6 +47,7 @@ class Task final : public waiter::Waiter {
     auth::Credentials creds;
     std::string cwd = "/";
     std::string comm;
+    std::string exe;
   };
   Task(Kernel& k, Options opts);
   ~Task() override;
@@ -59,6 +61,11 @@ class Task final : public waiter::Waiter {
   const auth::Credentials& creds() const { return creds_; }
   platform::CpuState& cpu() { return cpu_; }
   const std::string& cwd() const { return cwd_; }
+  void set_cwd(std::string cwd) { cwd_ = std::move(cwd); }
+  // The program's canonical path (/proc/self/exe).
+  const std::string& exe() const { return exe_; }
+  // Returns what a path operation sees of this task.
+  fs::vfs::Caller caller() const { return {&creds_, tgid(), exe_}; }
   uint32_t umask() const { return umask_; }
   void set_umask(uint32_t m) { umask_ = m & 0777; }
   const std::string& comm() const { return comm_; }
@@ -117,6 +124,14 @@ class Task final : public waiter::Waiter {
   // running guest code. Thread-safe.
   void Kick();
 
+  // ---- Exec (task_exec.cc). ----
+
+  // execve(2)'s point of no return: installs a loaded program. Replaces the address
+  // space, resets caught signals to their defaults, drops the alternate stack and
+  // close-on-exec fds, and sets the registers for the new program's entry.
+  void ExecReplace(std::shared_ptr<mm::MemoryManager> mm, uint64_t entry, uint64_t sp,
+                   std::string exe, std::string comm);
+
   // ---- Exit (task_exit.cc). ----
 
   // exit(2): ends this thread. exit_group(2): ends the whole group.
@@ -153,6 +168,7 @@ class Task final : public waiter::Waiter {
   std::string cwd_;
   uint32_t umask_ = 022;
   std::string comm_;
+  std::string exe_;
   int pdeath_signal_ = 0;
   bool dumpable_ = true;
   bool no_new_privs_ = false;

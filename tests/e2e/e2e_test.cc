@@ -433,12 +433,17 @@ TEST_F(Kekkai, TermDefaultsToXterm) {
 
 TEST_F(Kekkai, WorkingDirectoryFlag) {
   REQUIRE_BUSYBOX();
-  Outcome o = RunKekkai({"run", "-w", "/tmp", "--", "busybox", "pwd"});
+  Outcome o = RunKekkai({"run", "-w", "/usr/share", "--", "busybox", "pwd"});
   EXPECT_TRUE(o.Exited(0)) << o.Describe();
-  EXPECT_EQ(o.out, "/tmp\n") << o.Describe();
+  EXPECT_EQ(o.out, "/usr/share\n") << o.Describe();
   o = RunKekkai({"run", "--cwd=/", "--", "busybox", "pwd"});
   EXPECT_TRUE(o.Exited(0)) << o.Describe();
   EXPECT_EQ(o.out, "/\n") << o.Describe();
+  // The host's /tmp is not the sandbox's: a working directory that doesn't exist in
+  // the sandbox is kekkai's error.
+  o = RunKekkai({"run", "-w", "/tmp", "--", "busybox", "pwd"});
+  EXPECT_TRUE(o.Exited(125)) << o.Describe();
+  EXPECT_THAT(o.err, HasSubstr("kekkai: working directory /tmp")) << o.Describe();
 }
 
 TEST_F(Kekkai, WorkingDirectoryIsCallers) {
@@ -839,6 +844,152 @@ TEST_F(Cli, FlagsAfterProgramBelongToGuest) {
   o = RunKekkai({"run", "--", "busybox", "echo", "--version", "-e", "X=1"});
   EXPECT_TRUE(o.Exited(0)) << o.Describe();
   EXPECT_EQ(o.out, "--version -e X=1\n") << o.Describe();
+}
+
+// ---------------------------------------------------------------------------
+// Dynamically linked Debian programs, read through the read-only host view: the
+// same output natively and sandboxed.
+
+struct DynamicCase {
+  std::string name;
+  std::vector<std::string> argv;
+};
+
+void PrintTo(const DynamicCase& c, std::ostream* os) { *os << c.name; }
+
+std::vector<DynamicCase> DynamicCases() {
+  return {
+      {"True", {"/bin/true"}},
+      {"Echo", {"/bin/echo", "hi"}},
+      {"CatOsRelease", {"/bin/cat", "/etc/os-release"}},
+      {"LsUsr", {"/bin/ls", "/usr"}},
+      {"LsLongSymlink", {"/bin/ls", "-l", "/usr/bin/python3"}},
+      {"Sha256sumLs", {"/usr/bin/sha256sum", "/bin/ls"}},
+      {"Python", {"/usr/bin/python3", "-c", "print(6*7)"}},
+      {"PythonImports", {"/usr/bin/python3", "-c", "import json, os; print(json.dumps(sorted(os.listdir('/usr/lib/python3.11/json'))))"}},
+      {"DashArith", {"/bin/sh", "-c", "echo $((6*7))"}},
+      // env execs its argument: execve inside the sandbox.
+      {"EnvExecs", {"/usr/bin/env", "-i", "FOO=bar", "/usr/bin/env"}},
+  };
+}
+
+class DynamicSameAsNative : public Kekkai, public ::testing::WithParamInterface<DynamicCase> {};
+
+TEST_P(DynamicSameAsNative, Output) {
+  const DynamicCase& c = GetParam();
+  if (!IsExecutable(c.argv[0])) GTEST_SKIP() << c.argv[0] << " is not installed";
+  const Outcome native = RunNative(c.argv);
+  ASSERT_TRUE(native.Exited(0)) << "natively: " << native.Describe();
+  const Outcome o = RunSandboxed(c.argv);
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, native.out) << o.Describe();
+}
+
+INSTANTIATE_TEST_SUITE_P(Kekkai, DynamicSameAsNative, ::testing::ValuesIn(DynamicCases()),
+                         [](const auto& info) { return info.param.name; });
+
+TEST_F(Kekkai, PythonFoundOnPath) {
+  const Outcome o = RunSandboxed({"python3", "-c", "import sys; print(6*7, sys.executable)"});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_THAT(o.out, StartsWith("42 /usr/bin/python3")) << o.Describe();
+}
+
+TEST_F(Kekkai, DynamicEnvShowsTheCleanEnvironment) {
+  const Outcome o = RunKekkai({"run", "-e", "FOO=bar", "--", "/usr/bin/env"});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  std::vector<std::string> lines = SplitLines(o.out);
+  std::sort(lines.begin(), lines.end());
+  // CallerEnv's TERM reaches the guest; nothing else of it does.
+  std::vector<std::string> want = {"FOO=bar", "HOME=/root", "HOSTNAME=kekkai",
+                                   "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                   "TERM=vt100"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(lines, want) << o.Describe();
+}
+
+TEST_F(Kekkai, ShebangScriptsRunByPath) {
+  const std::string dir = ScratchDir();
+  ASSERT_TRUE(WriteFile(dir + "/script.sh", "#!/bin/sh\necho \"script $0 $1\"\n", 0755));
+  ASSERT_TRUE(WriteFile(dir + "/script.py", "#!/usr/bin/env python3\nimport sys\nprint('py', sys.argv[1:])\n", 0755));
+  ASSERT_TRUE(WriteFile(dir + "/nested.sh", "#!" + dir + "/script.sh extra\n", 0755));
+  Outcome o = RunSandboxed({dir + "/script.sh", "arg"});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, "script " + dir + "/script.sh arg\n") << o.Describe();
+  o = RunSandboxed({dir + "/script.py", "a", "b"});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, "py ['a', 'b']\n") << o.Describe();
+  // An interpreter that is itself a script: sh runs script.sh with "extra" and the
+  // nested script's path (Linux's binfmt_script chaining).
+  o = RunSandboxed({dir + "/nested.sh"});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, "script " + dir + "/script.sh extra\n") << o.Describe();
+}
+
+// A guest can neither change host files nor see the hidden ones.
+TEST_F(Kekkai, HostFilesCannotBeChangedOrHiddenOnesRead) {
+  const std::string probe = ScratchDir() + "/precious";
+  ASSERT_TRUE(WriteFile(probe, "host data\n", 0644));
+  const std::string script =
+      "import errno, os\n"
+      "def t(name, f):\n"
+      "    try:\n"
+      "        f(); print(name, 'ok')\n"
+      "    except OSError as e:\n"
+      "        print(name, errno.errorcode[e.errno])\n"
+      "p = '" + probe + "'\n"
+      "t('write', lambda: open(p, 'w'))\n"
+      "t('append', lambda: open(p, 'a'))\n"
+      "t('truncate', lambda: os.truncate(p, 0))\n"
+      "t('unlink', lambda: os.unlink(p))\n"
+      "t('rename', lambda: os.rename(p, p + '2'))\n"
+      "t('create', lambda: open(p + '.new', 'x'))\n"
+      "t('mkdir', lambda: os.mkdir(p + '.d'))\n"
+      "t('chmod', lambda: os.chmod(p, 0o777))\n"
+      "t('read', lambda: open(p).read())\n"
+      "t('shadow', lambda: open('/etc/shadow').read())\n"
+      "t('root', lambda: os.listdir('/root'))\n"
+      "t('hostproc', lambda: open('/proc/1/environ').read())\n"
+      "print('shadow listed', 'shadow' in os.listdir('/etc'))\n";
+  const Outcome o = RunSandboxed({"/usr/bin/python3", "-c", script});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out,
+            "write EROFS\nappend EROFS\ntruncate EROFS\nunlink EROFS\nrename EROFS\n"
+            "create EROFS\nmkdir EROFS\nchmod EROFS\nread ok\nshadow ENOENT\nroot ENOENT\n"
+            "hostproc ENOENT\nshadow listed False\n")
+      << o.Describe();
+  std::ifstream in(probe);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "host data\n");
+  struct stat st;
+  EXPECT_NE(stat((probe + ".new").c_str(), &st), 0);
+  EXPECT_NE(stat((probe + ".d").c_str(), &st), 0);
+  EXPECT_NE(stat((probe + "2").c_str(), &st), 0);
+}
+
+TEST_F(Kekkai, HostFifoIsAnErrorNotAHang) {
+  const std::string fifo = ScratchDir() + "/fifo";
+  unlink(fifo.c_str());
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0666), 0);
+  const Outcome o = RunSandboxed(
+      {"/usr/bin/python3", "-c",
+       "import errno\ntry:\n    open('" + fifo + "')\n    print('opened')\n"
+       "except OSError as e:\n    print(errno.errorcode[e.errno])\n"});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, "ENOENT\n") << o.Describe();
+  unlink(fifo.c_str());
+}
+
+TEST_F(Kekkai, DevicesAndProcSelfExe) {
+  const Outcome o = RunSandboxed(
+      {"/usr/bin/python3", "-c",
+       "import os\n"
+       "print(len(open('/dev/zero','rb').read(4096).strip(b'\\0')))\n"
+       "print(len(open('/dev/urandom','rb').read(64)))\n"
+       "print(open('/dev/null','rb').read())\n"
+       "open('/dev/null','w').write('x')\n"
+       "print(os.readlink('/proc/self/exe'))\n"});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, "0\n64\nb''\n" + RealPath("/usr/bin/python3") + "\n") << o.Describe();
 }
 
 }  // namespace
