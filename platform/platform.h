@@ -97,6 +97,11 @@ class Context {
   // Copies the FPU state that lives in the vehicle into `state.fp` so the sentry can
   // read it (signal frames). After this `state.fp` is current until the next Switch.
   virtual Result<void> PullFpState(CpuState& state) = 0;
+
+  // Returns the CPU time, in nanoseconds, the vehicle that last ran this context has
+  // used since it was created (guest code plus the host's work trapping it); 0
+  // before the first Switch.
+  virtual uint64_t VehicleCpuTimeNs() { return 0; }
 };
 
 // A way to run guests: ptrace, systrap, kvm.

@@ -77,6 +77,8 @@ SyscallResult SysFcntl(Task& t, const SyscallArgs& args) {
       RETURN_IF_ERROR(t.fd_table().SetCloexec(fd, (args.Int(2) & kFdCloexec) != 0));
       return uint64_t{0};
     case kFGetfl:
+      // O_PATH descriptions keep nothing but O_PATH (not even O_LARGEFILE).
+      if (file->flags() & kOPath) return uint64_t{file->flags()};
       return uint64_t{file->flags() | static_cast<uint32_t>(kOLargefile)};
     case kFSetfl:
       file->SetStatusFlags(args.Uint(2));

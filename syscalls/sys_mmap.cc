@@ -38,16 +38,19 @@ SyscallResult SysMmap(Task& t, const SyscallArgs& args) {
   if (!IsPageAligned(off)) return Errno(EINVAL);
   if (!ValidProt(prot)) return Errno(EINVAL);
   const int type = flags & kMapTypeMask;
-  if (type == kMapSharedValidate) {
+  const bool anonymous = (flags & kMapAnonymous) != 0;
+  if (type == kMapSharedValidate && !anonymous) {
     if ((flags & ~kKnownMapFlags) != 0) return Errno(EOPNOTSUPP);
   } else if (type != kMapShared && type != kMapPrivate) {
     return Errno(EINVAL);
   }
+  // Shared anonymous memory can't grow.
+  if (anonymous && type != kMapPrivate && (flags & kMapGrowsdown)) return Errno(EINVAL);
   const bool fixed = (flags & (kMapFixed | kMapFixedNoreplace)) != 0;
   if (fixed && !IsPageAligned(addr)) return Errno(EINVAL);
   if (flags & kMapHugetlb) return Errno(EINVAL);
   sentry::mm::MMapOpts o;
-  if ((flags & kMapAnonymous) == 0) {
+  if (!anonymous) {
     ASSIGN_OR_RETURN(fs::vfs::FileRef file, t.fd_table().Get(fd));
     // The offset in pages must not wrap (Linux: EOVERFLOW).
     if (off + PageRoundUp(len).value_or(UINT64_MAX) < off) return Errno(EOVERFLOW);
@@ -76,11 +79,10 @@ SyscallResult SysMunmap(Task& t, const SyscallArgs& args) {
   return uint64_t{0};
 }
 
-// mprotect(2). PROT_GROWSDOWN/PROT_GROWSUP apply to the range given only.
+// mprotect(2). PROT_GROWSDOWN extends the change down to the start of a
+// MAP_GROWSDOWN mapping; x86 has no PROT_GROWSUP mappings.
 SyscallResult SysMprotect(Task& t, const SyscallArgs& args) {
-  const int prot = args.Int(2) & ~(kProtGrowsdown | kProtGrowsup);
-  if (!ValidProt(prot)) return Errno(EINVAL);
-  RETURN_IF_ERROR(t.mm().MProtect(args.Addr(0), args.Uint64(1), prot));
+  RETURN_IF_ERROR(t.mm().MProtect(args.Addr(0), args.Uint64(1), args.Int(2)));
   return uint64_t{0};
 }
 
@@ -89,7 +91,6 @@ SyscallResult SysMremap(Task& t, const SyscallArgs& args) {
   const int flags = args.Int(3);
   if ((flags & ~(kMremapMaymove | kMremapFixed | kMremapDontunmap)) != 0) return Errno(EINVAL);
   if ((flags & kMremapFixed) && !(flags & kMremapMaymove)) return Errno(EINVAL);
-  if (flags & kMremapDontunmap) return Errno(EINVAL);
   ASSIGN_OR_RETURN(GuestAddr a, t.mm().MRemap(args.Addr(0), args.Uint64(1), args.Uint64(2),
                                                flags, args.Addr(4)));
   return Raw(a);

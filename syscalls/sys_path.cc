@@ -69,9 +69,19 @@ SyscallResult AccessAt(Task& t, int32_t dirfd, GuestAddr path_addr, int32_t mode
 }
 
 SyscallResult ReadlinkAt(Task& t, int32_t dirfd, GuestAddr path_addr, GuestAddr buf, int64_t size) {
-  ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr));
+  ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr, /*allow_empty=*/true));
   if (size <= 0) return Errno(EINVAL);
-  ASSIGN_OR_RETURN(std::string abs, AbsolutePathAt(t, dirfd, path));
+  std::string abs;
+  if (path.empty()) {
+    // The symlink an O_PATH|O_NOFOLLOW fd stands for (Linux 2.6.39+).
+    if (dirfd == kAtFdcwd) return Errno(ENOENT);
+    ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(dirfd));
+    ASSIGN_OR_RETURN(abi::linux::Stat st, file->Stat());
+    if ((st.mode & 0170000) != 0120000 || file->path().empty()) return Errno(ENOENT);
+    abs = file->path();
+  } else {
+    ASSIGN_OR_RETURN(abs, AbsolutePathAt(t, dirfd, path));
+  }
   ASSIGN_OR_RETURN(std::string target, t.kernel().view().Readlink(t.caller(), abs));
   const size_t n = std::min<uint64_t>(target.size(), static_cast<uint64_t>(size));
   RETURN_IF_ERROR(t.mm().CopyOutFull(buf, std::as_bytes(std::span(target.data(), n))));

@@ -18,6 +18,14 @@ namespace {
 
 // Bounds one read or write: Linux's MAX_RW_COUNT.
 constexpr uint64_t kMaxRwCount = 0x7ffff000;
+// x86-64's TASK_SIZE_MAX: no user buffer reaches past it.
+constexpr uint64_t kTaskSizeMax = (uint64_t{1} << 47) - kPageSize;
+
+// access_ok(): the whole buffer lies in the user half. Checked before the count is
+// clamped, so read(fd, buf, SIZE_MAX) is EFAULT, as on Linux.
+bool AccessOk(GuestAddr addr, uint64_t len) {
+  return len <= kTaskSizeMax && Raw(addr) <= kTaskSizeMax - len;
+}
 
 // Returns the guest iovec array as ranges, bounded as Linux does (EINVAL past
 // UIO_MAXIOV entries or a total over SSIZE_MAX; the total is clamped to MAX_RW_COUNT).
@@ -30,6 +38,7 @@ Result<std::vector<GuestRange>> CopyInIovecs(Task& t, GuestAddr addr, int32_t co
   uint64_t total = 0;
   for (const IoVec& v : iov) {
     if (v.len > static_cast<uint64_t>(INT64_MAX) - total) return Errno(EINVAL);
+    if (!AccessOk(GuestAddr(v.base), v.len)) return Errno(EFAULT);
     const uint64_t len = std::min(v.len, kMaxRwCount - std::min(total, kMaxRwCount));
     total += v.len;
     if (len > 0) ranges.push_back({GuestAddr(v.base), len});
@@ -86,56 +95,65 @@ Result<size_t> DoIo(Task& t, const FileRef& file, IoSequence& seq, std::optional
   return result;
 }
 
-SyscallResult ReadWrite(Task& t, int32_t fd, std::vector<GuestRange> ranges,
-                        std::optional<uint64_t> off, bool write) {
+// Reads or writes through fd `fd`: the fd is checked first, then `ranges()` builds
+// the guest buffers (EFAULT for ones outside the user half), as Linux orders it.
+template <typename Ranges>
+SyscallResult ReadWrite(Task& t, int32_t fd, Ranges&& ranges, std::optional<uint64_t> off,
+                        bool write) {
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(fd));
   if (write ? !file->writable() : !file->readable()) return Errno(EBADF);
+  ASSIGN_OR_RETURN(std::vector<GuestRange> r, ranges());
   if (off && static_cast<int64_t>(*off) < 0) return Errno(EINVAL);
-  IoSequence seq(t.mm(), std::move(ranges));
+  IoSequence seq(t.mm(), std::move(r));
   ASSIGN_OR_RETURN(size_t n, DoIo(t, file, seq, off, write));
   return uint64_t{n};
 }
 
-std::vector<GuestRange> OneRange(GuestAddr addr, uint64_t len) {
+Result<std::vector<GuestRange>> OneRange(GuestAddr addr, uint64_t len) {
+  if (!AccessOk(addr, len)) return Errno(EFAULT);
   len = std::min(len, kMaxRwCount);
-  if (len == 0) return {};
-  return {GuestRange{addr, len}};
+  if (len == 0) return std::vector<GuestRange>{};
+  return std::vector<GuestRange>{GuestRange{addr, len}};
 }
 
 }  // namespace
 
 // read(2).
 SyscallResult SysRead(Task& t, const SyscallArgs& args) {
-  return ReadWrite(t, args.Int(0), OneRange(args.Addr(1), args.SizeT(2)), std::nullopt, false);
+  return ReadWrite(
+      t, args.Int(0), [&] { return OneRange(args.Addr(1), args.SizeT(2)); }, std::nullopt, false);
 }
 
 // write(2).
 SyscallResult SysWrite(Task& t, const SyscallArgs& args) {
-  return ReadWrite(t, args.Int(0), OneRange(args.Addr(1), args.SizeT(2)), std::nullopt, true);
+  return ReadWrite(
+      t, args.Int(0), [&] { return OneRange(args.Addr(1), args.SizeT(2)); }, std::nullopt, true);
 }
 
 // pread64(2).
 SyscallResult SysPread64(Task& t, const SyscallArgs& args) {
-  return ReadWrite(t, args.Int(0), OneRange(args.Addr(1), args.SizeT(2)), args.Uint64(3), false);
+  return ReadWrite(
+      t, args.Int(0), [&] { return OneRange(args.Addr(1), args.SizeT(2)); }, args.Uint64(3), false);
 }
 
 // pwrite64(2).
 SyscallResult SysPwrite64(Task& t, const SyscallArgs& args) {
-  return ReadWrite(t, args.Int(0), OneRange(args.Addr(1), args.SizeT(2)), args.Uint64(3), true);
+  return ReadWrite(
+      t, args.Int(0), [&] { return OneRange(args.Addr(1), args.SizeT(2)); }, args.Uint64(3), true);
 }
 
 // readv(2).
 SyscallResult SysReadv(Task& t, const SyscallArgs& args) {
-  RETURN_IF_ERROR(t.fd_table().Get(args.Int(0)));
-  ASSIGN_OR_RETURN(auto ranges, CopyInIovecs(t, args.Addr(1), args.Int(2)));
-  return ReadWrite(t, args.Int(0), std::move(ranges), std::nullopt, false);
+  return ReadWrite(
+      t, args.Int(0), [&] { return CopyInIovecs(t, args.Addr(1), args.Int(2)); },
+      std::nullopt, false);
 }
 
 // writev(2).
 SyscallResult SysWritev(Task& t, const SyscallArgs& args) {
-  RETURN_IF_ERROR(t.fd_table().Get(args.Int(0)));
-  ASSIGN_OR_RETURN(auto ranges, CopyInIovecs(t, args.Addr(1), args.Int(2)));
-  return ReadWrite(t, args.Int(0), std::move(ranges), std::nullopt, true);
+  return ReadWrite(
+      t, args.Int(0), [&] { return CopyInIovecs(t, args.Addr(1), args.Int(2)); },
+      std::nullopt, true);
 }
 
 // lseek(2).

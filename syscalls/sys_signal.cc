@@ -62,6 +62,9 @@ SyscallResult SysRtSigaction(Task& t, const SyscallArgs& args) {
     if (sig == kSigKill || sig == kSigStop) return Errno(EINVAL);
     ASSIGN_OR_RETURN(SigAction a, t.mm().CopyInObj<SigAction>(args.Addr(1)));
     a.mask &= ~kUnblockableSignals;
+    // Unknown flag bits are dropped, so programs can probe what is supported (5.11+).
+    a.flags &= kSaNocldstop | kSaNocldwait | kSaSiginfo | kSaOnstack | kSaRestart |
+               kSaNodefer | kSaResethand | kSaRestorer;
     nact = a;
   }
   SigAction old;
@@ -75,6 +78,7 @@ SyscallResult SysRtSigaction(Task& t, const SyscallArgs& args) {
       // A pending signal whose action becomes "ignore" is discarded (POSIX).
       if (nact->handler == kSigIgn || (nact->handler == kSigDfl && IgnoredByDefault(sig))) {
         tg.pending().Discard(sig);
+        for (Task* other : tg.tasks()) other->DiscardPendingLocked(sig);
       }
     }
   }
@@ -167,9 +171,10 @@ SyscallResult SysTkill(Task& t, const SyscallArgs& args) {
   return uint64_t{0};
 }
 
-// rt_sigpending(2).
+// rt_sigpending(2). A smaller sigsetsize copies only that many bytes.
 SyscallResult SysRtSigpending(Task& t, const SyscallArgs& args) {
-  if (args.Uint64(1) != sizeof(SigSet)) return Errno(EINVAL);
+  const uint64_t size = args.Uint64(1);
+  if (size > sizeof(SigSet)) return Errno(EINVAL);
   SigSet set;
   {
     std::lock_guard lock(t.kernel().signal_mu());
@@ -177,7 +182,7 @@ SyscallResult SysRtSigpending(Task& t, const SyscallArgs& args) {
   }
   set |= t.PendingSet();
   set &= t.signal_mask();
-  RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(0), set));
+  RETURN_IF_ERROR(t.mm().CopyOutFull(args.Addr(0), std::as_bytes(std::span(&set, 1)).first(size)));
   return uint64_t{0};
 }
 

@@ -4,6 +4,7 @@
 // uname(2), sysinfo(2), getrandom(2), restart_syscall(2).
 #include <sys/random.h>
 #include <sys/sysinfo.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <array>
@@ -243,9 +244,10 @@ SyscallResult SysSysinfo(Task& t, const SyscallArgs& args) {
   struct sysinfo host;
   if (sysinfo(&host) != 0) return LastErrno();
   Sysinfo s{};
-  s.uptime = std::chrono::duration_cast<std::chrono::seconds>(kernel::Clock::now() -
-                                                             t.kernel().boot_time())
-                 .count();
+  // Consistent with CLOCK_BOOTTIME, which guests read from the host's clock.
+  timespec boot;
+  if (clock_gettime(CLOCK_BOOTTIME, &boot) != 0) return LastErrno();
+  s.uptime = boot.tv_sec;
   s.totalram = host.totalram * host.mem_unit;
   s.freeram = host.freeram * host.mem_unit;
   s.procs = 1;
@@ -318,6 +320,9 @@ SyscallResult SysPrctl(Task& t, const SyscallArgs& args) {
       t.set_no_new_privs();
       return uint64_t{0};
     case kPrGetNoNewPrivs:
+      if (args.Uint64(1) != 0 || args.Uint64(2) != 0 || args.Uint64(3) != 0 || args.Uint64(4) != 0) {
+        return Errno(EINVAL);
+      }
       return uint64_t{t.no_new_privs() ? 1u : 0u};
     default:
       return Errno(EINVAL);

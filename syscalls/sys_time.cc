@@ -18,8 +18,22 @@ namespace {
 
 constexpr int64_t kNsPerSec = 1'000'000'000;
 
+// Whether `id` names a CPU-time clock of the caller: CLOCK_PROCESS_CPUTIME_ID,
+// CLOCK_THREAD_CPUTIME_ID, or an encoded pid/tid clock (negative ids, as
+// clock_getcpuclockid(3) makes them) of the caller itself. EINVAL for other
+// processes' clocks and malformed ids.
+Result<bool> IsOwnCpuClock(Task& t, int32_t id) {
+  if (id == kClockProcessCputimeId || id == kClockThreadCputimeId) return true;
+  if (id >= 0) return false;
+  // CPUCLOCK_PID(id) = ~(id >> 3); the low bits are the kind (3 is invalid).
+  const int32_t pid = ~(id >> 3);
+  if ((id & 3) == 3) return Errno(EINVAL);
+  const bool thread = (id & 4) != 0;
+  if (pid != 0 && pid != (thread ? t.tid() : t.tgid())) return Errno(EINVAL);
+  return true;
+}
+
 // Maps a guest clock id to the host clock that serves it; EINVAL for unknown ids.
-// The CPU-time clocks are approximated by time since the sentry booted (partial).
 Result<clockid_t> HostClock(int32_t id) {
   switch (id) {
     case kClockRealtime: return CLOCK_REALTIME;
@@ -29,26 +43,22 @@ Result<clockid_t> HostClock(int32_t id) {
     case kClockMonotonicCoarse: return CLOCK_MONOTONIC_COARSE;
     case kClockBoottime: return CLOCK_BOOTTIME;
     case kClockTai: return CLOCK_TAI;
-    case kClockProcessCputimeId:
-    case kClockThreadCputimeId:
-      return CLOCK_MONOTONIC;
     default:
       return Errno(EINVAL);
   }
 }
 
+// The process's CPU time is its one thread's so far (there are no other threads).
 Result<Timespec> Now(Task& t, int32_t id) {
+  ASSIGN_OR_RETURN(bool cpu, IsOwnCpuClock(t, id));
+  if (cpu) {
+    const uint64_t ns = t.CpuTimeNs();
+    return Timespec{static_cast<int64_t>(ns / kNsPerSec), static_cast<int64_t>(ns % kNsPerSec)};
+  }
   ASSIGN_OR_RETURN(clockid_t host, HostClock(id));
   timespec ts;
   if (clock_gettime(host, &ts) != 0) return LastErrno();
-  Timespec r{ts.tv_sec, ts.tv_nsec};
-  if (id == kClockProcessCputimeId || id == kClockThreadCputimeId) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        Clock::now() - t.kernel().boot_time())
-                        .count();
-    r = {ns / kNsPerSec, ns % kNsPerSec};
-  }
-  return r;
+  return Timespec{ts.tv_sec, ts.tv_nsec};
 }
 
 Result<Timespec> CopyInTimespec(Task& t, GuestAddr addr) {
@@ -104,9 +114,12 @@ SyscallResult SysClockGettime(Task& t, const SyscallArgs& args) {
 
 // clock_getres(2).
 SyscallResult SysClockGetres(Task& t, const SyscallArgs& args) {
-  ASSIGN_OR_RETURN(clockid_t host, HostClock(args.Int(0)));
-  timespec ts;
-  if (clock_getres(host, &ts) != 0) return LastErrno();
+  ASSIGN_OR_RETURN(bool cpu, IsOwnCpuClock(t, args.Int(0)));
+  timespec ts{0, 1};
+  if (!cpu) {
+    ASSIGN_OR_RETURN(clockid_t host, HostClock(args.Int(0)));
+    if (clock_getres(host, &ts) != 0) return LastErrno();
+  }
   if (Raw(args.Addr(1)) != 0) {
     RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(1), Timespec{ts.tv_sec, ts.tv_nsec}));
   }
@@ -137,12 +150,26 @@ SyscallResult SysNanosleep(Task& t, const SyscallArgs& args) {
 }
 
 // clock_nanosleep(2). Absolute sleeps on CLOCK_REALTIME follow the clock as of the
-// call (a later clock change doesn't move the deadline).
+// call (a later clock change doesn't move the deadline). Sleeping on CPU-time
+// clocks is not supported (EINVAL; Linux supports the process clock).
 SyscallResult SysClockNanosleep(Task& t, const SyscallArgs& args) {
   const int32_t id = args.Int(0);
   const int32_t flags = args.Int(1);
-  if (id == kClockThreadCputimeId) return Errno(EINVAL);
-  RETURN_IF_ERROR(HostClock(id));
+  switch (id) {
+    case kClockRealtime:
+    case kClockMonotonic:
+    case kClockBoottime:
+    case kClockTai:
+      break;
+    case kClockMonotonicRaw:
+    case kClockRealtimeCoarse:
+    case kClockMonotonicCoarse:
+    case kClockThreadCputimeId:
+      // Clocks with no sleep in Linux.
+      return Errno(EOPNOTSUPP);
+    default:
+      return Errno(EINVAL);
+  }
   ASSIGN_OR_RETURN(Timespec req, CopyInTimespec(t, args.Addr(2)));
   if ((flags & kTimerAbstime) == 0) return SleepUntil(t, DeadlineAfter(req), args.Addr(3));
   ASSIGN_OR_RETURN(Timespec now, Now(t, id));

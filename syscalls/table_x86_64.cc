@@ -213,7 +213,7 @@ constexpr kernel::SyscallEntry kTableX86_64[] = {
     {199, "fremovexattr", nullptr, Support::kNone, nullptr, {}},
     {200, "tkill", SysTkill, Support::kFull, nullptr, {Arg::kInt, Arg::kSignal}},
     {201, "time", SysTime, Support::kFull, nullptr, {Arg::kHex}},
-    {202, "futex", SysFutex, Support::kPartial, "no PI futexes or FUTEX_WAKE_OP", {Arg::kHex, Arg::kInt, Arg::kUint, Arg::kHex, Arg::kHex, Arg::kUint}},
+    {202, "futex", SysFutex, Support::kPartial, "no PI futexes; WAKE_OP not atomic against other CPUs", {Arg::kHex, Arg::kInt, Arg::kUint, Arg::kHex, Arg::kHex, Arg::kUint}},
     {203, "sched_setaffinity", nullptr, Support::kNone, nullptr, {}},
     {204, "sched_getaffinity", SysSchedGetaffinity, Support::kFull, nullptr, {Arg::kInt, Arg::kUint, Arg::kHex}},
     {205, "set_thread_area", nullptr, Support::kNone, nullptr, {}},

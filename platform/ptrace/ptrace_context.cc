@@ -1,5 +1,7 @@
 #include "platform/ptrace/ptrace_context.h"
 
+#include <time.h>
+
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -180,6 +182,15 @@ Result<void> PtraceContext::PullFpState(CpuState& state) {
     return Errno(EIO);
   }
   return Ok();
+}
+
+uint64_t PtraceContext::VehicleCpuTimeNs() {
+  if (last_thread_ == nullptr || last_thread_->reaped) return 0;
+  // The per-thread CPU clock of another thread: MAKE_THREAD_CPUCLOCK(tid, SCHED).
+  const clockid_t clock = static_cast<clockid_t>((~static_cast<unsigned>(last_thread_->tid)) << 3) | 4 | 2;
+  timespec ts;
+  if (clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
 }
 
 }  // namespace kekkai::platform::ptrace

@@ -41,6 +41,7 @@ class PtraceContext final : public Context {
   // Reads the FPU state from the stub thread that last ran `state`, unless the
   // sentry's copy is newer (fp_dirty) or the stub thread no longer holds it.
   Result<void> PullFpState(CpuState& state) override;
+  uint64_t VehicleCpuTimeNs() override;
 
  private:
   // Resumes `t` with PTRACE_SYSEMU until a stop the sentry must see.

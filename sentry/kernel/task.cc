@@ -1,5 +1,7 @@
 #include "sentry/kernel/task.h"
 
+#include <time.h>
+
 #include "base/logging.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/thread_group.h"
@@ -26,7 +28,23 @@ void Task::Start() {
   kernel_.scheduler().Start(fiber_.get());
 }
 
+namespace {
+
+uint64_t ThreadCpuTimeNs() {
+  timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+}  // namespace
+
+uint64_t Task::CpuTimeNs() const {
+  const uint64_t vehicle = ctx_ ? ctx_->VehicleCpuTimeNs() : 0;
+  return cpu_time_base_ns_ + vehicle + (ThreadCpuTimeNs() - worker_cpu_start_ns_);
+}
+
 void Task::Run() {
+  worker_cpu_start_ns_ = ThreadCpuTimeNs();
   auto ctx = kernel_.platform().NewContext();
   if (!ctx.ok()) {
     LOG(ERROR) << "task " << tid_ << ": no platform context: " << ctx.error().value();

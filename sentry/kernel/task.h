@@ -64,6 +64,10 @@ class Task final : public waiter::Waiter {
   void set_cwd(std::string cwd) { cwd_ = std::move(cwd); }
   // The program's canonical path (/proc/self/exe).
   const std::string& exe() const { return exe_; }
+  // Returns the CPU time this thread has used: its guest code and the host's work
+  // trapping it (its vehicles), plus the sentry's work for it (its worker thread).
+  // Call on the task's own fiber.
+  uint64_t CpuTimeNs() const;
   // Returns what a path operation sees of this task.
   fs::vfs::Caller caller() const { return {&creds_, tgid(), exe_}; }
   uint32_t umask() const { return umask_; }
@@ -113,6 +117,8 @@ class Task final : public waiter::Waiter {
   abi::linux::SigSet signal_mask() const;
   // Returns the thread-directed pending set.
   abi::linux::SigSet PendingSet() const;
+  // Drops this thread's pending instances of `sig`. Requires Kernel::signal_mu().
+  void DiscardPendingLocked(int sig) { pending_.Discard(sig); }
   // Sets the signal mask (SIGKILL/SIGSTOP are never blocked).
   void SetSignalMask(abi::linux::SigSet mask);
   abi::linux::StackT& altstack() { return altstack_; }
@@ -177,6 +183,10 @@ class Task final : public waiter::Waiter {
   std::unique_ptr<platform::Context> ctx_;
   std::atomic<platform::Context*> ctx_ptr_{nullptr};
   std::unique_ptr<Fiber> fiber_;
+  // CPU time of address spaces this task left by exec, and of its worker thread when
+  // the task started there (CpuTimeNs).
+  uint64_t cpu_time_base_ns_ = 0;
+  uint64_t worker_cpu_start_ns_ = 0;
   std::atomic<bool> timed_out_{false};
 
   // Guarded by Kernel::signal_mu().

@@ -25,7 +25,9 @@ void Task::ExecReplace(std::shared_ptr<mm::MemoryManager> mm, uint64_t entry, ui
   restart_block_ = {};
   restart_errno_ = 0;
   fds_->RemoveCloexec();
-  // The old address space (and its stub) goes when its last user lets go.
+  // The old address space (and its stub) goes when its last user lets go; keep the
+  // CPU time its vehicle used.
+  if (ctx_) cpu_time_base_ns_ += ctx_->VehicleCpuTimeNs();
   mm_ = std::move(mm);
   exe_ = std::move(exe);
   comm_ = std::move(comm);

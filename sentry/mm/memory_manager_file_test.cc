@@ -472,6 +472,12 @@ TEST_F(MemoryManagerFileTest, OffsetErrors) {
   EXPECT_EQ(MMapErr(*mm_, FileOpts(f, P, 1, kR)), EINVAL);
   EXPECT_EQ(MMapErr(*mm_, FileOpts(f, 2 * P, UINT64_MAX - P + 1, kR)), EOVERFLOW);
   EXPECT_EQ(mm_->vma_count(), 0u);
+  // Nor may mremap take a mapping past the largest offset.
+  MapFile(f, P, UINT64_MAX - 2 * P + 1, kR, kX);
+  const int kMove = linux::kMremapMaymove;
+  EXPECT_EQ(mm_->MRemap(GuestAddr(kX), P, 2 * P, 0, GuestAddr(0)).error().value(), EINVAL);
+  EXPECT_EQ(mm_->MRemap(GuestAddr(kX), P, 3 * P, kMove, GuestAddr(0)).error().value(), EINVAL);
+  EXPECT_EQ(mm_->virtual_bytes(), P);
 }
 
 // ---------------------------------------------------------------- locking

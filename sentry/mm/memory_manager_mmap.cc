@@ -210,6 +210,8 @@ Result<GuestAddr> MemoryManager::MRemap(GuestAddr old_addr, uint64_t old_size, u
   // old_size 0 asks for a second mapping of the same shared pages; Linux refuses
   // it for private mappings, and it is not supported for shared ones yet.
   if (old_len == 0) return Errno(EINVAL);
+  // A file mapping may not grow past the largest file offset (vma_to_resize).
+  if (vit->second.file && vit->second.OffsetOf(oa) > UINT64_MAX - new_len) return Errno(EINVAL);
 
   if (fixed || dont_unmap) {
     uint64_t na = Raw(new_addr);
