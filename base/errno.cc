@@ -1,7 +1,7 @@
 #include "base/errno.h"
 
-#include <array>
-#include <utility>
+#include <ostream>
+#include <string>
 
 namespace kekkai {
 
@@ -39,6 +39,11 @@ const char* ErrnoName(int v) {
       return nullptr;
   }
 #undef KEKKAI_ERRNO_CASE
+}
+
+void PrintTo(const Errno& e, std::ostream* os) {
+  const char* name = ErrnoName(e.value());
+  *os << (name != nullptr ? std::string(name) : std::to_string(e.value()));
 }
 
 }  // namespace kekkai

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <iosfwd>
 
 namespace kekkai {
 
@@ -32,6 +33,9 @@ inline Errno LastErrno() { return Errno(errno); }
 
 // Returns the symbolic name of an errno ("ENOENT"), or nullptr if unknown.
 const char* ErrnoName(int v);
+
+// Prints an Errno by name ("ENOENT"), or its number if it has none (gtest uses it).
+void PrintTo(const Errno& e, std::ostream* os);
 
 }  // namespace kekkai
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Compares kekkai with native execution and gVisor's runsc, side by side in one
-# run, each pinned to one vCPU (taskset -c 0):
-#   - the getpid round trip: a plain C loop of raw getpid syscalls in the guest
-#     (tests/guests/getpid_loop.c), reported in µs per call;
-#   - the start of a static `true` (tests/guests/true.c): wall time of a whole
-#     run, median of START_RUNS runs, in ms.
-# Prints a markdown table with the ratios kekkai/native and kekkai/runsc.
+# run, each pinned to one vCPU (taskset -c 0). Loops run inside the guest and
+# report per-call times; starts are the wall time of a whole run.
+#   - getpid round trip (tests/guests/getpid_loop.c);
+#   - stat of a host file, and open + read 4 KiB + close of one
+#     (tests/guests/file_loop.c on /usr/bin/env);
+#   - the start of a static `true` (tests/guests/true.c), of the dynamically
+#     linked /bin/true, and of `python3 -c pass`.
+# Prints a markdown table with the ratios kekkai/native, kekkai/runsc, runsc/native.
 #
 # Usage: bench/compare.sh [BUILD_DIR]    (default: build; it builds nothing —
 #        run `ninja -C build` first).
-# Environment: NATIVE_ITERS (1000000), SANDBOX_ITERS (20000), GETPID_RUNS (3,
-#        the median is kept), START_RUNS (20), CPU (0), KEKKAI (the binary).
+# Environment: NATIVE_ITERS (1000000 getpid, a tenth for files), SANDBOX_ITERS
+#        (20000, a tenth for files), LOOP_RUNS (3, the median is kept), START_RUNS
+#        (20), CPU (0), KEKKAI (the binary).
 # runsc needs root; where it is missing or fails the script says
 # `runsc: unavailable (<reason>)` and goes on.
 set -euo pipefail
@@ -19,18 +22,21 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 BUILD=${1:-build}
 NATIVE_ITERS=${NATIVE_ITERS:-1000000}
 SANDBOX_ITERS=${SANDBOX_ITERS:-20000}
-GETPID_RUNS=${GETPID_RUNS:-3}
+LOOP_RUNS=${LOOP_RUNS:-${GETPID_RUNS:-3}}
 START_RUNS=${START_RUNS:-20}
 CPU=${CPU:-0}
 
 die() { echo "compare.sh: $*" >&2; exit 1; }
 
 GETPID_LOOP=$BUILD/tests/guests/getpid_loop
+FILE_LOOP=$BUILD/tests/guests/file_loop
 TRUE_BIN=$BUILD/tests/guests/true
-[[ -x $GETPID_LOOP && -x $TRUE_BIN ]] ||
-  die "$GETPID_LOOP or $TRUE_BIN is missing: build first (ninja -C $BUILD)"
+[[ -x $GETPID_LOOP && -x $FILE_LOOP && -x $TRUE_BIN ]] ||
+  die "guest programs are missing in $BUILD/tests/guests: build first (ninja -C $BUILD)"
 GETPID_LOOP=$(realpath "$GETPID_LOOP")
+FILE_LOOP=$(realpath "$FILE_LOOP")
 TRUE_BIN=$(realpath "$TRUE_BIN")
+HOST_FILE=/usr/bin/env
 command -v taskset >/dev/null || die "taskset is missing (package util-linux)"
 
 if [[ -z ${KEKKAI:-} ]]; then
@@ -49,15 +55,16 @@ median() {
     if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# Runs a getpid loop GETPID_RUNS times with the given launcher prefix; prints the
-# median µs per call, or fails with the reason on stdout.
-getpid_us() {
-  local iters=$1; shift
-  local samples=() out err status
+# Runs a loop program LOOP_RUNS times: loop_us PREFIX... -- PROGRAM ARGS...; prints
+# the median µs per call, or fails with the reason on stdout.
+loop_us() {
+  local prefix=() samples=() out err status
+  while [[ $1 != -- ]]; do prefix+=("$1"); shift; done
+  shift
   err=$(mktemp)
-  for ((i = 0; i < GETPID_RUNS; i++)); do
+  for ((i = 0; i < LOOP_RUNS; i++)); do
     status=0
-    out=$(pin "$@" "$GETPID_LOOP" "$iters" 2>"$err") || status=$?
+    out=$(pin "${prefix[@]}" "$@" 2>"$err") || status=$?
     if ((status != 0)); then
       echo "exit $status: $(tail -n 1 "$err")"; rm -f "$err"; return 1
     fi
@@ -72,15 +79,17 @@ getpid_us() {
   printf '%s\n' "${samples[@]}" | median
 }
 
-# Starts the static true START_RUNS times with the given launcher prefix; prints
-# the median wall time in ms, or fails with the reason on stdout.
+# Runs a command START_RUNS times: start_ms PREFIX... -- PROGRAM ARGS...; prints the
+# median wall time in ms, or fails with the reason on stdout.
 start_ms() {
-  local samples=() t0 t1 err status
+  local prefix=() samples=() t0 t1 err status
+  while [[ $1 != -- ]]; do prefix+=("$1"); shift; done
+  shift
   err=$(mktemp)
   for ((i = 0; i < START_RUNS; i++)); do
     t0=$EPOCHREALTIME
     status=0
-    pin "$@" "$TRUE_BIN" >/dev/null 2>"$err" || status=$?
+    pin "${prefix[@]}" "$@" >/dev/null 2>"$err" || status=$?
     t1=$EPOCHREALTIME
     if ((status != 0)); then
       echo "exit $status: $(tail -n 1 "$err")"; rm -f "$err"; return 1
@@ -101,41 +110,63 @@ fmt() {
   if [[ $1 == n/a ]]; then echo "n/a"; else awk -v v="$1" -v d="$2" 'BEGIN { printf "%.*f\n", d, v }'; fi
 }
 
+FILE_NATIVE_ITERS=$((NATIVE_ITERS / 10))
+FILE_SANDBOX_ITERS=$((SANDBOX_ITERS / 10))
+
+# The rows: name|kind|decimals|native iterations|sandbox iterations|program and args
+# (ITERS stands for the iteration count).
+ROWS=(
+  "getpid round trip, µs/call|loop|2|$NATIVE_ITERS|$SANDBOX_ITERS|$GETPID_LOOP ITERS"
+  "stat of a host file, µs/call|loop|2|$FILE_NATIVE_ITERS|$FILE_SANDBOX_ITERS|$FILE_LOOP stat $HOST_FILE ITERS"
+  "open + read 4 KiB + close, µs|loop|2|$FILE_NATIVE_ITERS|$FILE_SANDBOX_ITERS|$FILE_LOOP open_read $HOST_FILE ITERS"
+  "start of static \`true\`, ms|start|1|||$TRUE_BIN"
+  "start of dynamic \`/bin/true\`, ms|start|1|||/bin/true"
+  "start of \`python3 -c pass\`, ms|start|1|||/usr/bin/python3 -c pass"
+)
+
+# measure LAUNCHER_NAME ROW: prints the figure, or n/a (with the reason on stderr).
+measure() {
+  local launcher=$1 row=$2 name kind dec niters siters cmd iters out
+  IFS='|' read -r name kind dec niters siters cmd <<<"$row"
+  local prefix=()
+  case $launcher in
+    native) iters=$niters ;;
+    kekkai) iters=$siters; prefix=("$KEKKAI" run --platform=ptrace --) ;;
+    runsc) iters=$siters; prefix=(runsc --network=none --platform=ptrace do) ;;
+  esac
+  local argv=()
+  read -r -a argv <<<"${cmd//ITERS/$iters}"
+  if [[ $kind == loop ]]; then
+    out=$(loop_us "${prefix[@]}" -- "${argv[@]}") || { echo "$launcher: $name: $out" >&2; echo n/a; return; }
+  else
+    out=$(start_ms "${prefix[@]}" -- "${argv[@]}") || { echo "$launcher: $name: $out" >&2; echo n/a; return; }
+  fi
+  echo "$out"
+}
+
 echo "# kekkai vs native vs runsc — $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "host: $(uname -sr), $(nproc) vCPU, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-echo "all runs pinned with taskset -c $CPU; getpid: $NATIVE_ITERS calls native, $SANDBOX_ITERS sandboxed, median of $GETPID_RUNS runs; start: median of $START_RUNS runs (wall time of taskset + launcher + program)"
+echo "all runs pinned with taskset -c $CPU; loops: median of $LOOP_RUNS runs ($NATIVE_ITERS getpid calls natively, $SANDBOX_ITERS sandboxed; a tenth of that for files); starts: median of $START_RUNS runs (wall time of taskset + launcher + program)"
 
-native_getpid=$(getpid_us "$NATIVE_ITERS") || die "native getpid loop failed: $native_getpid"
-native_start=$(start_ms) || die "native true failed: $native_start"
-
-kekkai_getpid=n/a kekkai_start=n/a
+have_kekkai=1 have_runsc=1
 if [[ ! -x $KEKKAI ]]; then
-  echo "kekkai: unavailable ($KEKKAI not built)"
-elif ! kekkai_getpid=$(getpid_us "$SANDBOX_ITERS" "$KEKKAI" run --platform=ptrace --); then
-  echo "kekkai: unavailable (getpid loop: $kekkai_getpid)"
-  kekkai_getpid=n/a
-elif ! kekkai_start=$(start_ms "$KEKKAI" run --platform=ptrace --); then
-  echo "kekkai: unavailable (true: $kekkai_start)"
-  kekkai_start=n/a
+  echo "kekkai: unavailable ($KEKKAI not built)"; have_kekkai=0
 fi
-
-runsc_getpid=n/a runsc_start=n/a
-RUNSC=(runsc --network=none --platform=ptrace do)
 if ! command -v runsc >/dev/null; then
-  echo "runsc: unavailable (not installed; apt-get install runsc)"
+  echo "runsc: unavailable (not installed; apt-get install runsc)"; have_runsc=0
 elif [[ $(id -u) != 0 ]]; then
-  echo "runsc: unavailable (runsc do needs root)"
-elif ! runsc_getpid=$(getpid_us "$SANDBOX_ITERS" "${RUNSC[@]}"); then
-  echo "runsc: unavailable (getpid loop: $runsc_getpid)"
-  runsc_getpid=n/a
-elif ! runsc_start=$(start_ms "${RUNSC[@]}"); then
-  echo "runsc: unavailable (true: $runsc_start)"
-  runsc_start=n/a
+  echo "runsc: unavailable (runsc do needs root)"; have_runsc=0
 fi
 
 echo
 echo "| benchmark | native | kekkai (ptrace) | runsc (ptrace) | kekkai ÷ native | kekkai ÷ runsc | runsc ÷ native |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-echo "| getpid round trip, µs/call | $(fmt "$native_getpid" 3) | $(fmt "$kekkai_getpid" 2) | $(fmt "$runsc_getpid" 2) | $(ratio "$kekkai_getpid" "$native_getpid") | $(ratio "$kekkai_getpid" "$runsc_getpid") | $(ratio "$runsc_getpid" "$native_getpid") |"
-echo "| start of static \`true\`, ms | $(fmt "$native_start" 2) | $(fmt "$kekkai_start" 1) | $(fmt "$runsc_start" 1) | $(ratio "$kekkai_start" "$native_start") | $(ratio "$kekkai_start" "$runsc_start") | $(ratio "$runsc_start" "$native_start") |"
+for row in "${ROWS[@]}"; do
+  IFS='|' read -r name kind dec _ <<<"$row"
+  n=$(measure native "$row")
+  k=n/a r=n/a
+  ((have_kekkai)) && k=$(measure kekkai "$row")
+  ((have_runsc)) && r=$(measure runsc "$row")
+  echo "| $name | $(fmt "$n" 3) | $(fmt "$k" "$dec") | $(fmt "$r" "$dec") | $(ratio "$k" "$n") | $(ratio "$k" "$r") | $(ratio "$r" "$n") |"
+done

@@ -28,8 +28,9 @@ class HostView final : public vfs::View {
   struct Options {
     // The host directory the guest sees as "/".
     std::string host_root = "/";
-    // The caller's cwd if it lies under /home, /root, /run, /tmp or /var/tmp: shown, read-only, with the
-    // directories on the way to it. A guest path; symlinks in it are resolved.
+    // The caller's cwd if it lies under /home, /root, /run, /tmp or /var/tmp:
+    // shown, read-only, with the directories on the way to it. A guest path;
+    // symlinks in it are resolved.
     std::string visible_home_dir;
     // More guest paths to hide (Policy::Options::extra_hidden).
     std::vector<std::string> extra_hidden;

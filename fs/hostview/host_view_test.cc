@@ -19,15 +19,9 @@
 #include <string>
 #include <vector>
 
-#include "fs/hostview/dirent_buffer.h"
+#include "sentry/usermem/vector_memory.h"
 
-namespace kekkai {
-// Prints errors by name in test failures.
-void PrintTo(const Errno& e, std::ostream* os) {
-  const char* name = ErrnoName(e.value());
-  *os << (name != nullptr ? name : std::to_string(e.value()));
-}
-}  // namespace kekkai
+#include "fs/hostview/dirent_buffer.h"
 
 namespace kekkai::fs::hostview {
 namespace {
@@ -46,31 +40,7 @@ Errno ErrorOf(const Result<T>& r) {
 
 using sentry::usermem::IoSequence;
 
-// Guest memory: one range of bytes at kBase; everything else faults.
-class VectorMemory final : public sentry::usermem::GuestMemory {
- public:
-  static constexpr uint64_t kBase = 0x10000;
-  explicit VectorMemory(size_t size) : bytes_(size, std::byte{0xaa}) {}
-
-  Result<size_t> CopyOut(GuestAddr dst, std::span<const std::byte> src) override {
-    ASSIGN_OR_RETURN(size_t n, Avail(dst, src.size()));
-    std::memcpy(bytes_.data() + (Raw(dst) - kBase), src.data(), n);
-    return n;
-  }
-  Result<size_t> CopyIn(GuestAddr src, std::span<std::byte> dst) override {
-    ASSIGN_OR_RETURN(size_t n, Avail(src, dst.size()));
-    std::memcpy(dst.data(), bytes_.data() + (Raw(src) - kBase), n);
-    return n;
-  }
-  const std::vector<std::byte>& bytes() const { return bytes_; }
-
- private:
-  Result<size_t> Avail(GuestAddr a, size_t want) const {
-    if (Raw(a) < kBase || Raw(a) >= kBase + bytes_.size()) return Errno(EFAULT);
-    return std::min<size_t>(want, kBase + bytes_.size() - Raw(a));
-  }
-  std::vector<std::byte> bytes_;
-};
+using sentry::usermem::VectorMemory;
 
 HostView::Options ViewOptions(std::string root, std::string visible = "",
                               std::vector<std::string> extra = {}) {

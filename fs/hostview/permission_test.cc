@@ -3,14 +3,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-namespace kekkai {
-// Prints errors by name in test failures.
-void PrintTo(const Errno& e, std::ostream* os) {
-  const char* name = ErrnoName(e.value());
-  *os << (name != nullptr ? name : std::to_string(e.value()));
-}
-}  // namespace kekkai
-
 namespace kekkai::fs::hostview {
 namespace {
 

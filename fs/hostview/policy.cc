@@ -23,13 +23,12 @@ constexpr std::string_view kHidden[] = {
     "/proc",
     "/sys",
     "/dev",
-    "/run",
-    "/tmp",
-    "/var/tmp",
 };
 
-// Other users' (and the caller's own) files, except the caller's cwd.
-constexpr std::string_view kPrivateTrees[] = {"/home", "/root"};
+// Trees hidden except for the caller's cwd (and the way to it): users' files, and
+// the host's /run and /tmp (the sandbox will have its own) — a program run from a
+// scratch folder there can still read its own files.
+constexpr std::string_view kPrivateTrees[] = {"/home", "/root", "/run", "/tmp", "/var/tmp"};
 
 // Splits a normalized absolute path into its components.
 std::vector<std::string_view> Components(std::string_view path) {

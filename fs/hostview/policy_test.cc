@@ -3,14 +3,6 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-namespace kekkai {
-// Prints errors by name in test failures.
-void PrintTo(const Errno& e, std::ostream* os) {
-  const char* name = ErrnoName(e.value());
-  *os << (name != nullptr ? name : std::to_string(e.value()));
-}
-}  // namespace kekkai
-
 namespace kekkai::fs::hostview {
 namespace {
 
@@ -137,13 +129,27 @@ TEST(PolicyTest, RejectsBadOptions) {
 }
 
 TEST(PolicyTest, VisibleDirOutsideThePrivateTreesShowsNothingMore) {
-  for (const char* v : {"/srv/proj", "/", "/homework", "/tmp/x"}) {
+  for (const char* v : {"/srv/proj", "/", "/homework", "/proc/1", "/dev"}) {
     SCOPED_TRACE(v);
     const Policy p = Make(Opts(v));
     EXPECT_TRUE(p.IsHidden("/home"));
     EXPECT_TRUE(p.IsHidden("/root/x"));
     EXPECT_TRUE(p.IsHidden("/tmp/x"));
+    EXPECT_TRUE(p.IsHidden("/proc/1"));
     EXPECT_FALSE(p.IsHidden("/srv/proj"));
+  }
+}
+
+TEST(PolicyTest, CwdUnderTheHostsTmpOrRunIsShownAndNothingElseThere) {
+  for (const char* v : {"/tmp/ci/main/build", "/run/user/0/w", "/var/tmp/x"}) {
+    SCOPED_TRACE(v);
+    const Policy p = Make(Opts(v));
+    EXPECT_FALSE(p.IsHidden(v));
+    EXPECT_FALSE(p.IsHidden(std::string(v) + "/file"));
+    EXPECT_TRUE(p.IsHidden(std::string(v) + "-sibling"));
+    EXPECT_TRUE(p.IsHidden("/tmp/other"));
+    EXPECT_TRUE(p.IsHidden("/run/secrets"));
+    EXPECT_TRUE(p.IsHidden("/home/user"));
   }
 }
 

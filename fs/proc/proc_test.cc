@@ -6,14 +6,6 @@
 
 #include "fs/proc/proc_fs.h"
 
-namespace kekkai {
-// Prints errors by name in test failures.
-void PrintTo(const Errno& e, std::ostream* os) {
-  const char* name = ErrnoName(e.value());
-  *os << (name != nullptr ? name : std::to_string(e.value()));
-}
-}  // namespace kekkai
-
 namespace kekkai::fs::proc {
 namespace {
 
