@@ -278,6 +278,7 @@ std::vector<GuestCase> GuestCases() {
   return {
       C("Hello", {"@hello"}, "hello, world\n"),
       C("True", {"@true"}, ""),
+      C("HelloStaticPie", {"@hello_pie"}, "hello, world\n"),
       C("Enosys", {"@enosys"}, "still alive\n"),
       C("Efault", {"@efault"}, "EFAULT ok\n"),
       C("NullWriteSegv", {"@segv"}, "about to fault\n").Signal(SIGSEGV),
@@ -439,11 +440,11 @@ TEST_F(Kekkai, WorkingDirectoryFlag) {
   o = RunKekkai({"run", "--cwd=/", "--", "busybox", "pwd"});
   EXPECT_TRUE(o.Exited(0)) << o.Describe();
   EXPECT_EQ(o.out, "/\n") << o.Describe();
-  // The host's /tmp is not the sandbox's: a working directory that doesn't exist in
+  // The host's /sys is not the sandbox's: a working directory that doesn't exist in
   // the sandbox is kekkai's error.
-  o = RunKekkai({"run", "-w", "/tmp", "--", "busybox", "pwd"});
+  o = RunKekkai({"run", "-w", "/sys", "--", "busybox", "pwd"});
   EXPECT_TRUE(o.Exited(125)) << o.Describe();
-  EXPECT_THAT(o.err, HasSubstr("kekkai: working directory /tmp")) << o.Describe();
+  EXPECT_THAT(o.err, HasSubstr("kekkai: working directory /sys")) << o.Describe();
 }
 
 TEST_F(Kekkai, WorkingDirectoryIsCallers) {
