@@ -71,8 +71,12 @@ HostFile::~HostFile() {
 
 Result<size_t> HostFile::Read(sentry::usermem::IoSequence& dst, std::optional<uint64_t> offset) {
   if (!readable()) return Errno(EBADF);
-  const size_t want = std::min<uint64_t>(dst.remaining(), kMaxChunk);
-  if (want == 0) return size_t{0};
+  const size_t asked = std::min<uint64_t>(dst.remaining(), kMaxChunk);
+  if (asked == 0) return size_t{0};
+  // Take from the host only what the guest buffer can hold: pipes and terminals
+  // can't give bytes back.
+  const size_t want = dst.WritablePrefix(asked);
+  if (want == 0) return Errno(EFAULT);
   std::vector<std::byte> buf(want);
   ssize_t n;
   if (offset) {

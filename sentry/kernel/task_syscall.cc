@@ -101,6 +101,14 @@ void Task::HandleVsyscall(const platform::SwitchResult& r) {
   SyscallResult res = Errno(ENOSYS);
   if (allowed && e != nullptr && e->fn != nullptr) res = e->fn(*this, args);
   if (kernel_.strace()) StraceExit(e, args, res, &line);
+  if (!res.ok() && res.error().value() == EFAULT) {
+    // As emulate_vsyscall: a bad pointer is a SIGSEGV, not an error return.
+    SigInfo info{};
+    info.signo = kSigSegv;
+    info.code = kSegvMaperr;
+    ForceSignal(info);
+    return;
+  }
   regs.rax = res.ok() ? *res : static_cast<uint64_t>(-static_cast<int64_t>(res.error().value()));
 }
 

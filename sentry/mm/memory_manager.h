@@ -138,6 +138,7 @@ class MemoryManager final : public usermem::GuestMemory {
   // GuestMemory.
   Result<size_t> CopyOut(GuestAddr dst, std::span<const std::byte> src) override;
   Result<size_t> CopyIn(GuestAddr src, std::span<std::byte> dst) override;
+  uint64_t WritablePrefix(GuestAddr addr, uint64_t len) override;
 
   // Returns the text of /proc/PID/maps for this address space.
   std::string MapsText() const;

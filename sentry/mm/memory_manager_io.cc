@@ -96,6 +96,25 @@ Result<size_t> MemoryManager::CopyOut(GuestAddr dst, std::span<const std::byte> 
   return total;
 }
 
+uint64_t MemoryManager::WritablePrefix(GuestAddr addr, uint64_t len) {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t cur = Raw(addr);
+  if (len > max_address_ || cur > max_address_ - len) len = cur < max_address_ ? max_address_ - cur : 0;
+  const uint64_t end = cur + len;
+  while (cur < end) {
+    auto vit = FindVmaLocked(cur);
+    if (vit == vmas_.end()) break;
+    const Vma& v = vit->second;
+    if ((v.prot & linux::kProtWrite) == 0) break;
+    uint64_t stop = std::min(end, v.end);
+    // Shared memory past its backing pages is SIGBUS/EFAULT.
+    if (v.backing) stop = std::min(stop, std::max(cur, v.BackedEnd()));
+    if (stop <= cur) break;
+    cur = stop;
+  }
+  return cur - Raw(addr);
+}
+
 Result<size_t> MemoryManager::CopyIn(GuestAddr src, std::span<std::byte> dst) {
   if (dst.empty()) return size_t{0};
   size_t total = 0;

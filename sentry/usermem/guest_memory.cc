@@ -79,6 +79,18 @@ Result<size_t> IoSequence::CopyOut(std::span<const std::byte> src) {
   });
 }
 
+uint64_t IoSequence::WritablePrefix(uint64_t max) const {
+  uint64_t total = 0;
+  uint64_t offset = offset_;
+  for (size_t i = index_; i < ranges_.size() && total < max; ++i, offset = 0) {
+    const uint64_t want = std::min(ranges_[i].len - offset, max - total);
+    const uint64_t ok = mem_.WritablePrefix(ranges_[i].addr + offset, want);
+    total += ok;
+    if (ok < want) break;
+  }
+  return total;
+}
+
 void IoSequence::Advance(uint64_t n) {
   n = std::min(n, remaining_);
   remaining_ -= n;

@@ -30,6 +30,11 @@ class GuestMemory {
   virtual Result<size_t> CopyOut(GuestAddr dst, std::span<const std::byte> src) = 0;
   // Copies guest `src` into `dst`; short and EFAULT as CopyOut.
   virtual Result<size_t> CopyIn(GuestAddr src, std::span<std::byte> dst) = 0;
+  // Returns how many bytes from `addr` (at most `len`) the guest has mapped
+  // writable, contiguously — an upper bound on what CopyOut can write. Sources that
+  // can't be rewound (pipes, terminals) read no more than this, so a short copy
+  // loses nothing.
+  virtual uint64_t WritablePrefix(GuestAddr addr, uint64_t len) { (void)addr; return len; }
 
   // Copies all of `src` or fails with EFAULT.
   Result<void> CopyOutFull(GuestAddr dst, std::span<const std::byte> src);
@@ -70,6 +75,9 @@ class IoSequence {
   Result<size_t> CopyIn(std::span<std::byte> dst);
   // Skips `n` bytes (at most remaining()) without copying.
   void Advance(uint64_t n);
+  // Returns how many of the next bytes (at most `max`) CopyOut could write: the
+  // writable prefix of the buffers, stopping at the first one that is cut short.
+  uint64_t WritablePrefix(uint64_t max) const;
 
  private:
   template <typename Fn>

@@ -300,6 +300,9 @@ std::vector<GuestCase> GuestCases() {
       C("BusyboxShStderr", {"busybox", "sh", "-c", "echo out; echo err >&2; exit 3"}, "out\n")
           .Exit(3)
           .StderrHas("err\n"),
+      // A read into a partly unmapped buffer takes from the pipe only what fits.
+      C("ReadIntoPartlyUnmappedBuffer", {"@read_partial"}, "4096 4096\n")
+          .Stdin(std::string(8192, 'x')),
       C("BusyboxCatStdin", {"busybox", "cat"}, BinaryData()).Stdin(BinaryData()),
       C("BusyboxWcStdin", {"busybox", "wc", "-l"}, "5000\n").Stdin(Lines(1, 5000)),
   };
