@@ -23,9 +23,6 @@ namespace {
 bool IsMmap(const StubOp& op) { return op.nr == SYS_mmap; }
 bool IsMunmap(const StubOp& op) { return op.nr == SYS_munmap; }
 
-// Returns the result an op must produce on success.
-uint64_t ExpectedResult(const StubOp& op) { return IsMmap(op) ? op.args[0] : 0; }
-
 // Returns the op as a call, for log lines.
 std::string Describe(const StubOp& op) {
   std::ostringstream os;
@@ -36,7 +33,6 @@ std::string Describe(const StubOp& op) {
 }
 
 std::string DescribeResult(uint64_t result) {
-  if (result == kStubOpNotRun) return "did not run (an earlier op failed)";
   const int64_t r = static_cast<int64_t>(result);
   if (r < 0 && r >= -4095) {
     const char* name = ErrnoName(static_cast<int>(-r));
@@ -211,22 +207,15 @@ Result<void> PtraceAddressSpace::ApplyPending(StubThread& t) {
   if (broken_) return Errno(ENOMEM);
   while (!pending_.empty()) {
     const size_t n = std::min(pending_.size(), kMaxStubOps);
-    for (size_t i = 0; i < n; ++i) {
-      data_[i] = pending_[i];
-      data_[i].result = kStubOpNotRun;
-    }
-    Result<void> r = RunOps(t, n);
+    for (size_t i = 0; i < n; ++i) data_[i] = pending_[i];
+    Result<RunOutcome> r = RunOps(t, n);
     if (!r.ok()) {
       broken_ = true;
-      return r;
+      return r.error();
     }
-    for (size_t i = 0; i < n; ++i) {
-      // The stub's data area is writable by guest code, but no guest code ran
-      // between writing the ops and reading the results.
-      const uint64_t result = data_[i].result;
-      if (result == ExpectedResult(pending_[i])) continue;
-      LOG(ERROR) << "ptrace stub " << pid_ << ": " << Describe(pending_[i]) << " "
-                 << DescribeResult(result);
+    if (r->completed < n) {
+      LOG(ERROR) << "ptrace stub " << pid_ << ": " << Describe(pending_[r->completed]) << " "
+                 << DescribeResult(r->result);
       broken_ = true;
       return Errno(ENOMEM);
     }
@@ -235,7 +224,7 @@ Result<void> PtraceAddressSpace::ApplyPending(StubThread& t) {
   return Ok();
 }
 
-Result<void> PtraceAddressSpace::RunOps(StubThread& t, size_t n) {
+Result<PtraceAddressSpace::RunOutcome> PtraceAddressSpace::RunOps(StubThread& t, size_t n) {
   abi::linux::PtraceRegs regs{};
   regs.rip = kStubCodeAddr + StubLoopOffset();
   regs.rsp = kStubStackTop;
@@ -261,7 +250,16 @@ Result<void> PtraceAddressSpace::RunOps(StubThread& t, size_t n) {
     // Signals from outside, or an Interrupt() meant for the guest, are dropped:
     // Switch checks the interrupt flag itself before running the guest.
     if (info.code <= 0 || info.signo == SIGCHLD) continue;
-    if (info.signo == SIGTRAP && info.code == abi::linux::kSiKernel) return Ok();
+    if (info.signo == SIGTRAP && info.code == abi::linux::kSiKernel) {
+      abi::linux::PtraceRegs out;
+      RETURN_IF_ERROR(GetRegs(t.tid, out));
+      if (out.rip != kStubCodeAddr + StubLoopTrapOffset() + 1 || out.r12 > n) {
+        LOG(ERROR) << "ptrace stub " << pid_ << " trapped outside its loop (rip 0x" << std::hex
+                   << out.rip << ")";
+        return Errno(EFAULT);
+      }
+      return RunOutcome{n - static_cast<size_t>(out.r12), out.rax};
+    }
     LOG(ERROR) << "ptrace stub " << pid_ << " got signal " << info.signo << " (code " << info.code
                << ", addr 0x" << std::hex << info.addr() << ") while applying mappings";
     return Errno(EFAULT);

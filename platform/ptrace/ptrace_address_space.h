@@ -91,8 +91,13 @@ class PtraceAddressSpace final : public AddressSpace {
   PtraceAddressSpace(std::shared_ptr<PtraceShared> shared, StubOp* data, pid_t pid);
   Result<void> CheckRange(uint64_t addr, uint64_t len) const;
   void Enqueue(const StubOp& op);
+  // What one injection did: how many ops completed, and the last syscall's result.
+  struct RunOutcome {
+    size_t completed;
+    uint64_t result;
+  };
   // Runs data_[0, n) in the stub's command loop and waits for its int3.
-  Result<void> RunOps(StubThread& t, size_t n);
+  Result<RunOutcome> RunOps(StubThread& t, size_t n);
 
   const std::shared_ptr<PtraceShared> shared_;
   StubOp* const data_;  // the sentry's mapping of the stub's data area

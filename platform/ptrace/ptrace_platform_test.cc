@@ -199,6 +199,20 @@ TEST_F(PtracePlatformTest, WriteToReadOnlyMappingFaultsAsWrite) {
   EXPECT_EQ(r.fault_access, (AccessType{.write = true}));
 }
 
+TEST_F(PtracePlatformTest, GuestCannotWriteTheStubsOpArea) {
+  // movabs rbx, kStubDataAddr; mov [rbx], rax: the ops the sentry hands the stub are
+  // read-only for anything running in the stub's address space.
+  static_assert(kStubDataAddr == 0x7fffffffa000);
+  LoadCode({0x48, 0xbb, 0x00, 0xa0, 0xff, 0xff, 0xff, 0x7f, 0x00, 0x00, 0x48, 0x89, 0x03});
+  SwitchResult r = Switch();
+  ASSERT_EQ(r.kind, StopKind::kFault);
+  EXPECT_EQ(r.fault_addr, kStubDataAddr);
+  EXPECT_EQ(r.fault_access, (AccessType{.write = true}));
+  // The stub still applies mappings afterwards.
+  ASSERT_TRUE(as_->Unmap(GuestAddr(kDataAddr), kPageSize).ok());
+  EXPECT_TRUE(as_->Flush().ok());
+}
+
 TEST_F(PtracePlatformTest, JumpToNonExecutableMappingFaultsAsExecute) {
   LoadCode({0xb8, 0x00, 0x00, 0x02, 0x00, 0xff, 0xe0});  // mov eax, 0x20000; jmp rax
   SwitchResult r = Switch();

@@ -69,7 +69,6 @@ kekkai_stub_loop:
   mov 40(%rbx), %r8
   mov 48(%rbx), %r9
   syscall
-  mov %rax, 56(%rbx)
   cmp $-4095, %rax
   jae 3f
   add $64, %rbx

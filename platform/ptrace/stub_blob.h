@@ -9,8 +9,11 @@
 //    region, then stops itself with SIGSTOP (again if continued by anyone).
 //    Exits with kStubExitBlobFailed if a step fails.
 //  - loop: rbx = address of the first StubOp, r12 = number of ops. Runs each op's
-//    syscall and stores its result, stops at the first error, then executes int3
-//    at the `loop_trap` offset (so the SIGTRAP stop has rip == loop_trap + 1).
+//    syscall, stops at the first error, then executes int3 at the `loop_trap`
+//    offset (so the SIGTRAP stop has rip == loop_trap + 1). It writes nothing: the
+//    op area is read-only in the stub, so guest code can't alter an op while it
+//    runs. At the trap r12 is the number of ops not completed (0 on success; else
+//    the failed op is the (n - r12)th) and rax the last syscall's result.
 #ifndef KEKKAI_PLATFORM_PTRACE_STUB_BLOB_H_
 #define KEKKAI_PLATFORM_PTRACE_STUB_BLOB_H_
 

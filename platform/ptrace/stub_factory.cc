@@ -136,8 +136,10 @@ struct ChildArgs {
   constexpr long kFixedPrivate = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
   if (RawSyscall(SYS_mmap, kStubCodeAddr, kStubCodeSize, PROT_READ | PROT_WRITE, kFixedPrivate, -1,
                  0) != static_cast<long>(kStubCodeAddr) ||
-      RawSyscall(SYS_mmap, kStubDataAddr, kStubDataSize, PROT_READ | PROT_WRITE,
-                 MAP_SHARED | MAP_FIXED, a.data_fd, 0) != static_cast<long>(kStubDataAddr) ||
+      // Read-only: guest code shares this address space and must not be able to
+      // change an op between the sentry writing it and the stub running it.
+      RawSyscall(SYS_mmap, kStubDataAddr, kStubDataSize, PROT_READ, MAP_SHARED | MAP_FIXED,
+                 a.data_fd, 0) != static_cast<long>(kStubDataAddr) ||
       RawSyscall(SYS_mmap, kStubStackAddr, kStubStackSize, PROT_READ | PROT_WRITE, kFixedPrivate,
                  -1, 0) != static_cast<long>(kStubStackAddr)) {
     ChildDie(kExitMap);

@@ -16,8 +16,8 @@ namespace kekkai::platform::ptrace {
 inline constexpr uint64_t kStubRegionEnd = 0x7ffffffff000;
 
 // Region, from low to high: one code page (r-x, the stub blob), the data area
-// (rw, MAP_SHARED from a memfd of the platform's own, mapped in the sentry too;
-// holds the op records) and one stack page (rw, private; the blob itself never
+// (read-only in the stub, MAP_SHARED from a memfd of the platform's own that the
+// sentry maps writable; holds the op records) and one stack page (rw, private; the blob itself never
 // pushes, but a valid rsp keeps the stub's state sane).
 inline constexpr uint64_t kStubCodeSize = kPageSize;
 inline constexpr uint64_t kStubDataSize = 4 * kPageSize;
@@ -33,21 +33,17 @@ static_assert(kStubStackTop == kStubRegionEnd);
 static_assert(kStubRegionStart == 0x7fffffff9000);
 
 // One host syscall for the stub's command loop to run: the loop loads `nr` and
-// `args` into registers, executes `syscall` and stores rax into `result`. It stops
-// at the first result in the errno range.
+// `args` into registers and executes `syscall`. It stops at the first result in
+// the errno range and reports it in registers (see stub_blob.h).
 struct StubOp {
   uint64_t nr;
   uint64_t args[6];
-  uint64_t result;
+  uint64_t reserved;
 };
 static_assert(sizeof(StubOp) == 64);
 
 // The most op records one injection carries (the data area is an array of them).
 inline constexpr size_t kMaxStubOps = kStubDataSize / sizeof(StubOp);
-
-// Written into StubOp::result before an injection; no mmap or munmap returns it
-// (it is neither page-aligned nor in the errno range).
-inline constexpr uint64_t kStubOpNotRun = ~uint64_t{0} - 4096;
 
 }  // namespace kekkai::platform::ptrace
 
