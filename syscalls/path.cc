@@ -15,7 +15,7 @@ Result<std::string> CopyInPath(sentry::kernel::Task& t, GuestAddr addr, bool all
 
 bool IsDirectory(fs::vfs::FileDescription& file) {
   auto st = file.Stat();
-  return st.ok() && (st->mode & 0170000) == 0040000;
+  return st.ok() && (st->mode & kSIfmt) == kSIfdir;
 }
 
 Result<std::string> AbsolutePathAt(sentry::kernel::Task& t, int32_t dirfd, const std::string& path) {

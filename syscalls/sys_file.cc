@@ -13,12 +13,6 @@ using fs::vfs::FileRef;
 
 namespace {
 
-int32_t NofileLimit(Task& t) {
-  std::lock_guard lock(t.kernel().signal_mu());
-  const uint64_t cur = t.thread_group().rlimits()[kRlimitNofile].cur;
-  return static_cast<int32_t>(std::min<uint64_t>(cur, fs::vfs::FdTable::kDefaultMaxFds));
-}
-
 }  // namespace
 
 // close(2).
@@ -30,7 +24,7 @@ SyscallResult SysClose(Task& t, const SyscallArgs& args) {
 // dup(2).
 SyscallResult SysDup(Task& t, const SyscallArgs& args) {
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(args.Int(0)));
-  ASSIGN_OR_RETURN(int32_t fd, t.fd_table().Install(std::move(file), 0, false, NofileLimit(t)));
+  ASSIGN_OR_RETURN(int32_t fd, t.fd_table().Install(std::move(file), 0, false, t.FdLimit()));
   return static_cast<uint64_t>(fd);
 }
 
@@ -39,7 +33,7 @@ SyscallResult SysDup2(Task& t, const SyscallArgs& args) {
   const int32_t oldfd = args.Int(0), newfd = args.Int(1);
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(oldfd));
   if (oldfd == newfd) return static_cast<uint64_t>(newfd);
-  RETURN_IF_ERROR(t.fd_table().InstallAt(newfd, std::move(file), false, NofileLimit(t)));
+  RETURN_IF_ERROR(t.fd_table().InstallAt(newfd, std::move(file), false, t.FdLimit()));
   return static_cast<uint64_t>(newfd);
 }
 
@@ -50,7 +44,7 @@ SyscallResult SysDup3(Task& t, const SyscallArgs& args) {
   if ((flags & ~kOCloexec) != 0 || oldfd == newfd) return Errno(EINVAL);
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(oldfd));
   RETURN_IF_ERROR(
-      t.fd_table().InstallAt(newfd, std::move(file), (flags & kOCloexec) != 0, NofileLimit(t)));
+      t.fd_table().InstallAt(newfd, std::move(file), (flags & kOCloexec) != 0, t.FdLimit()));
   return static_cast<uint64_t>(newfd);
 }
 
@@ -63,7 +57,7 @@ SyscallResult SysFcntl(Task& t, const SyscallArgs& args) {
     case kFDupfd:
     case kFDupfdCloexec: {
       const int32_t min = args.Int(2);
-      const int32_t limit = NofileLimit(t);
+      const int32_t limit = t.FdLimit();
       if (min < 0 || min >= limit) return Errno(EINVAL);
       ASSIGN_OR_RETURN(int32_t nfd,
                        t.fd_table().Install(std::move(file), min, cmd == kFDupfdCloexec, limit));

@@ -33,14 +33,11 @@ Result<std::optional<Clock::time_point>> Deadline(Task& t, GuestAddr addr, bool 
       Clock::now() + std::chrono::duration_cast<Clock::duration>(d - now_rt));
 }
 
-// x86-64's TASK_SIZE_MAX: a futex word must lie below it (access_ok).
-constexpr uint64_t kTaskSizeMax = (uint64_t{1} << 47) - kPageSize;
-
 // get_futex_key()'s checks: alignment, the user half, and for shared futexes a
 // readable word (they are keyed by the page behind it).
 Result<void> CheckFutexWord(Task& t, uint64_t addr, bool shared) {
   if (addr % 4 != 0) return Errno(EINVAL);
-  if (addr > kTaskSizeMax - sizeof(uint32_t)) return Errno(EFAULT);
+  if (!AccessOk(GuestAddr(addr), sizeof(uint32_t))) return Errno(EFAULT);
   if (shared) RETURN_IF_ERROR(t.mm().CopyInObj<uint32_t>(GuestAddr(addr)));
   return Ok();
 }

@@ -17,19 +17,13 @@ using fs::vfs::FileRef;
 
 namespace {
 
-int32_t NofileLimit(Task& t) {
-  std::lock_guard lock(t.kernel().signal_mu());
-  const uint64_t cur = t.thread_group().rlimits()[kRlimitNofile].cur;
-  return static_cast<int32_t>(std::min<uint64_t>(cur, fs::vfs::FdTable::kDefaultMaxFds));
-}
-
 SyscallResult OpenAt(Task& t, int32_t dirfd, GuestAddr path_addr, uint32_t flags, uint32_t mode) {
   ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr));
   ASSIGN_OR_RETURN(std::string abs, AbsolutePathAt(t, dirfd, path));
   ASSIGN_OR_RETURN(FileRef file,
                    t.kernel().view().Open(t.caller(), abs, flags, mode & 07777 & ~t.umask()));
   ASSIGN_OR_RETURN(int32_t fd, t.fd_table().Install(std::move(file), 0,
-                                                    (flags & kOCloexec) != 0, NofileLimit(t)));
+                                                    (flags & kOCloexec) != 0, t.FdLimit()));
   return static_cast<uint64_t>(fd);
 }
 
@@ -77,7 +71,7 @@ SyscallResult ReadlinkAt(Task& t, int32_t dirfd, GuestAddr path_addr, GuestAddr 
     if (dirfd == kAtFdcwd) return Errno(ENOENT);
     ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(dirfd));
     ASSIGN_OR_RETURN(abi::linux::Stat st, file->Stat());
-    if ((st.mode & 0170000) != 0120000 || file->path().empty()) return Errno(ENOENT);
+    if ((st.mode & kSIfmt) != kSIflnk || file->path().empty()) return Errno(ENOENT);
     abs = file->path();
   } else {
     ASSIGN_OR_RETURN(abs, AbsolutePathAt(t, dirfd, path));

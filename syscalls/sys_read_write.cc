@@ -18,14 +18,6 @@ namespace {
 
 // Bounds one read or write: Linux's MAX_RW_COUNT.
 constexpr uint64_t kMaxRwCount = 0x7ffff000;
-// x86-64's TASK_SIZE_MAX: no user buffer reaches past it.
-constexpr uint64_t kTaskSizeMax = (uint64_t{1} << 47) - kPageSize;
-
-// access_ok(): the whole buffer lies in the user half. Checked before the count is
-// clamped, so read(fd, buf, SIZE_MAX) is EFAULT, as on Linux.
-bool AccessOk(GuestAddr addr, uint64_t len) {
-  return len <= kTaskSizeMax && Raw(addr) <= kTaskSizeMax - len;
-}
 
 // Returns the guest iovec array as ranges, bounded as Linux does (EINVAL past
 // UIO_MAXIOV entries or a total over SSIZE_MAX; the total is clamped to MAX_RW_COUNT).
@@ -109,6 +101,8 @@ SyscallResult ReadWrite(Task& t, int32_t fd, Ranges&& ranges, std::optional<uint
   return uint64_t{n};
 }
 
+// access_ok() comes before the count is clamped, so read(fd, buf, SIZE_MAX) is
+// EFAULT, as on Linux.
 Result<std::vector<GuestRange>> OneRange(GuestAddr addr, uint64_t len) {
   if (!AccessOk(addr, len)) return Errno(EFAULT);
   len = std::min(len, kMaxRwCount);

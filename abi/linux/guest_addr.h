@@ -18,6 +18,14 @@ constexpr GuestAddr operator+(GuestAddr a, uint64_t n) { return GuestAddr(Raw(a)
 constexpr GuestAddr operator-(GuestAddr a, uint64_t n) { return GuestAddr(Raw(a) - n); }
 constexpr uint64_t operator-(GuestAddr a, GuestAddr b) { return Raw(a) - Raw(b); }
 
+// x86-64's TASK_SIZE_MAX (4-level paging): no user address reaches it.
+inline constexpr uint64_t kTaskSizeMax = (uint64_t{1} << 47) - kPageSize;
+
+// access_ok(): whether [addr, addr+len) lies wholly in the user half.
+constexpr bool AccessOk(GuestAddr addr, uint64_t len) {
+  return len <= kTaskSizeMax && Raw(addr) <= kTaskSizeMax - len;
+}
+
 constexpr uint64_t PageRoundDown(uint64_t v) { return v & ~kPageMask; }
 // Returns v rounded up to a page, or nullopt on overflow.
 constexpr std::optional<uint64_t> PageRoundUp(uint64_t v) {

@@ -215,6 +215,12 @@ constexpr uint32_t DevMinor(uint64_t dev) {
   return static_cast<uint32_t>((dev & 0xff) | ((dev >> 12) & ~uint64_t{0xff}));
 }
 
+// File types in st_mode.
+inline constexpr uint32_t kSIfmt = 0170000;
+inline constexpr uint32_t kSIfreg = 0100000;
+inline constexpr uint32_t kSIfdir = 0040000;
+inline constexpr uint32_t kSIflnk = 0120000;
+
 inline constexpr int kAtFdcwd = -100;
 inline constexpr int kAtSymlinkNofollow = 0x100;
 inline constexpr int kAtSymlinkFollow = 0x400;

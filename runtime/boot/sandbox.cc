@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "abi/linux/types.h"
 #include "base/logging.h"
 #include "fs/host/host_file.h"
 #include "fs/hostview/host_view.h"
@@ -13,9 +14,6 @@
 namespace kekkai::runtime::boot {
 
 namespace {
-
-constexpr uint32_t kFileTypeMask = 0170000;
-constexpr uint32_t kRegularFile = 0100000;
 
 std::string PathVar(const std::vector<std::string>& envp) {
   for (const auto& kv : envp) {
@@ -40,7 +38,7 @@ Result<std::string> FindOnPath(fs::vfs::View& view, const fs::vfs::Caller& c,
     const std::string candidate =
         sentry::loader::AbsolutePath(cwd, (dir.empty() ? "." : dir) + "/" + prog);
     auto st = view.Stat(c, candidate, /*follow=*/true);
-    if (!st.ok() || (st->mode & kFileTypeMask) != kRegularFile) continue;
+    if (!st.ok() || (st->mode & abi::linux::kSIfmt) != abi::linux::kSIfreg) continue;
     if (view.Access(c, candidate, /*X_OK=*/1, true).ok()) return candidate;
     denied = true;
   }

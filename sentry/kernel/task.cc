@@ -43,6 +43,12 @@ uint64_t Task::CpuTimeNs() const {
   return cpu_time_base_ns_ + vehicle + (ThreadCpuTimeNs() - worker_cpu_start_ns_);
 }
 
+int32_t Task::FdLimit() const {
+  std::lock_guard lock(kernel_.signal_mu());
+  const uint64_t cur = tg_->rlimits()[abi::linux::kRlimitNofile].cur;
+  return static_cast<int32_t>(std::min<uint64_t>(cur, fs::vfs::FdTable::kDefaultMaxFds));
+}
+
 void Task::Run() {
   worker_cpu_start_ns_ = ThreadCpuTimeNs();
   auto ctx = kernel_.platform().NewContext();

@@ -68,6 +68,8 @@ class Task final : public waiter::Waiter {
   // trapping it (its vehicles), plus the sentry's work for it (its worker thread).
   // Call on the task's own fiber.
   uint64_t CpuTimeNs() const;
+  // Returns the fd-table size RLIMIT_NOFILE allows (new fds must be below it).
+  int32_t FdLimit() const;
   // Returns what a path operation sees of this task.
   fs::vfs::Caller caller() const { return {&creds_, tgid(), exe_}; }
   uint32_t umask() const { return umask_; }

@@ -9,9 +9,6 @@ namespace kekkai::sentry::loader {
 
 namespace {
 
-constexpr uint32_t kFileTypeMask = 0170000;
-constexpr uint32_t kRegularFile = 0100000;
-
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
 // Opens `path` as a program: a regular file the caller may execute.
@@ -19,7 +16,7 @@ Result<fs::vfs::FileRef> OpenProgram(const ExecRequest& req, const std::string& 
   ASSIGN_OR_RETURN(fs::vfs::FileRef file,
                    req.view->Open(req.caller, abs, abi::linux::kORdonly, 0));
   ASSIGN_OR_RETURN(abi::linux::Stat st, file->Stat());
-  if ((st.mode & kFileTypeMask) != kRegularFile) return Errno(EACCES);
+  if ((st.mode & abi::linux::kSIfmt) != abi::linux::kSIfreg) return Errno(EACCES);
   RETURN_IF_ERROR(req.view->Access(req.caller, abs, /*X_OK=*/1, /*follow=*/true));
   return file;
 }
@@ -112,7 +109,7 @@ Result<ExecImage> Exec(const ExecRequest& req) {
                        req.view->Open(req.caller, AbsolutePath(req.cwd, path),
                                       abi::linux::kORdonly, 0));
       ASSIGN_OR_RETURN(abi::linux::Stat st, interp->Stat());
-      if ((st.mode & kFileTypeMask) != kRegularFile) return Errno(EACCES);
+      if ((st.mode & abi::linux::kSIfmt) != abi::linux::kSIfreg) return Errno(EACCES);
       return std::unique_ptr<ExecutableSource>(new FileSource(std::move(interp)));
     };
     ASSIGN_OR_RETURN(LoadResult load, Load(*mm, lr));
