@@ -21,6 +21,11 @@ const char* UsageText() {
          "  --debug                  log sentry details to stderr\n"
          "  -e, --env K=V            set an environment variable (K alone: copy kekkai's)\n"
          "  -w, --cwd DIR            working directory inside the sandbox (absolute)\n"
+         "  --rootfs DIR             serve host directory DIR as the sandbox's /\n"
+         "                           (default: the host's /, read-only, minus private paths)\n"
+         "  -v, --volume HOST:GUEST[:ro]\n"
+         "                           mount host directory HOST at GUEST, writable unless :ro\n"
+         "  --overlay=none           serve the rootfs writable (changes reach the host)\n"
          "\n"
          "Exit status: the program's; 128+N if it died of signal N; 125 if kekkai\n"
          "failed; 126 if PROGRAM can't be executed; 127 if it wasn't found.\n";
@@ -89,6 +94,43 @@ Result<RunOptions> ParseRun(const std::vector<std::string>& args, size_t start,
         return Errno(EINVAL);
       }
       o.cwd = v;
+    } else if (Matches(a, "--rootfs")) {
+      if (!TakeValue(args, &i, "--rootfs", &v, error)) return Errno(EINVAL);
+      if (v.empty() || v[0] != '/') {
+        *error = "--rootfs needs an absolute path: \"" + v + "\"";
+        return Errno(EINVAL);
+      }
+      o.rootfs = v;
+    } else if (Matches(a, "--volume") || a == "-v") {
+      if (!TakeValue(args, &i, a == "-v" ? "-v" : "--volume", &v, error)) return Errno(EINVAL);
+      RunOptions::Volume vol;
+      std::string spec = v;
+      if (spec.size() > 3 && spec.compare(spec.size() - 3, 3, ":ro") == 0) {
+        vol.read_only = true;
+        spec.resize(spec.size() - 3);
+      } else if (spec.size() > 3 && spec.compare(spec.size() - 3, 3, ":rw") == 0) {
+        spec.resize(spec.size() - 3);
+      }
+      const size_t colon = spec.find(':');
+      if (colon == std::string::npos) {
+        *error = "--volume needs HOST:GUEST[:ro], got \"" + v + "\"";
+        return Errno(EINVAL);
+      }
+      vol.host = spec.substr(0, colon);
+      vol.guest = spec.substr(colon + 1);
+      if (vol.host.empty() || vol.host[0] != '/' || vol.guest.empty() || vol.guest[0] != '/' ||
+          vol.guest.find(':') != std::string::npos) {
+        *error = "--volume needs absolute HOST:GUEST paths, got \"" + v + "\"";
+        return Errno(EINVAL);
+      }
+      o.volumes.push_back(std::move(vol));
+    } else if (Matches(a, "--overlay")) {
+      if (!TakeValue(args, &i, "--overlay", &v, error)) return Errno(EINVAL);
+      if (v != "none") {
+        *error = "unknown --overlay \"" + v + "\" (known: none)";
+        return Errno(EINVAL);
+      }
+      o.overlay_none = true;
     } else {
       *error = "unknown flag " + a + " (see 'kekkai help')";
       return Errno(EINVAL);

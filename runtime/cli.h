@@ -23,6 +23,18 @@ struct RunOptions {
   // -e K=V, or -e K (taken from kekkai's own environment if set there).
   std::vector<std::string> env;
   std::string cwd;  // Empty: the caller's cwd.
+  // --rootfs DIR: the sandbox's root (absolute host path). Empty: the host's /.
+  std::string rootfs;
+  // --volume HOST:GUEST[:ro], in order.
+  struct Volume {
+    std::string host;   // Absolute host path of a directory.
+    std::string guest;  // Absolute path inside the sandbox.
+    bool read_only = false;
+  };
+  std::vector<Volume> volumes;
+  // --overlay=none: serve the rootfs writable. Without it the rootfs is read-only
+  // (the in-sandbox overlay that makes writes succeed comes with issue 5).
+  bool overlay_none = false;
   std::vector<std::string> argv;  // PROGRAM ARGS...
 };
 

@@ -85,7 +85,25 @@ int RunCommand(const RunOptions& opts) {
     return kExitInternalError;
   }
   const std::string caller_cwd = buf;
-  const std::string cwd = opts.cwd.empty() ? caller_cwd : opts.cwd;
+  // The caller's directory by default; with --rootfs, "/" (the caller's path means
+  // nothing there), as docker run.
+  const std::string cwd = !opts.cwd.empty() ? opts.cwd : opts.rootfs.empty() ? caller_cwd : "/";
+
+  // The host directories the sandbox is given must be there before anything starts.
+  const auto is_dir = [](const std::string& path) {
+    struct stat st;
+    return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  };
+  if (!opts.rootfs.empty() && !is_dir(opts.rootfs)) {
+    Fail("--rootfs " + opts.rootfs + ": no such directory");
+    return kExitInternalError;
+  }
+  for (const auto& v : opts.volumes) {
+    if (!is_dir(v.host)) {
+      Fail("--volume " + v.host + ": no such directory");
+      return kExitInternalError;
+    }
+  }
 
   std::string platform = opts.platform;
   if (platform == "auto") {
@@ -112,6 +130,9 @@ int RunCommand(const RunOptions& opts) {
   cfg.cwd = cwd;
   cfg.caller_cwd = caller_cwd;
   cfg.hostname = hostname;
+  cfg.rootfs = opts.rootfs;
+  cfg.rootfs_writable = opts.overlay_none;
+  for (const auto& v : opts.volumes) cfg.volumes.push_back({v.host, v.guest, v.read_only});
   std::string error;
   auto sandbox = boot::Sandbox::Create(std::move(cfg), &error);
   if (!sandbox.ok()) {

@@ -1,7 +1,9 @@
 #include "syscalls/path.h"
 
 #include "abi/linux/types.h"
-#include "fs/vfs/view.h"
+#include "fs/vfs/dentry.h"
+#include "fs/vfs/inode.h"
+#include "sentry/kernel/kernel.h"
 
 namespace kekkai::syscalls {
 
@@ -13,23 +15,32 @@ Result<std::string> CopyInPath(sentry::kernel::Task& t, GuestAddr addr, bool all
   return path;
 }
 
-bool IsDirectory(fs::vfs::FileDescription& file) {
-  auto st = file.Stat();
-  return st.ok() && (st->mode & kSIfmt) == kSIfdir;
+Result<fs::vfs::PathContext> ContextAt(sentry::kernel::Task& t, int32_t dirfd,
+                                       std::string_view path) {
+  fs::vfs::PathContext ctx = t.path_context();
+  if (dirfd == kAtFdcwd || (!path.empty() && path[0] == '/')) return ctx;
+  ASSIGN_OR_RETURN(fs::vfs::FileRef dir, t.fd_table().Get(dirfd));
+  const fs::vfs::VirtualDentry& loc = dir->location();
+  if (!loc.ok() || !loc.dentry->inode()->is_dir()) return Errno(ENOTDIR);
+  ctx.start = loc;
+  return ctx;
 }
 
-Result<std::string> AbsolutePathAt(sentry::kernel::Task& t, int32_t dirfd, const std::string& path) {
-  if (!path.empty() && path[0] == '/') return path;
-  std::string base;
-  if (dirfd == kAtFdcwd) {
-    base = t.cwd();
-  } else {
-    ASSIGN_OR_RETURN(fs::vfs::FileRef dir, t.fd_table().Get(dirfd));
-    if (!IsDirectory(*dir) || dir->path().empty()) return Errno(ENOTDIR);
-    base = dir->path();
+Result<fs::vfs::VirtualDentry> PlaceOf(sentry::kernel::Task& t, int32_t dirfd) {
+  if (dirfd == kAtFdcwd) return t.cwd();
+  ASSIGN_OR_RETURN(fs::vfs::FileRef file, t.fd_table().Get(dirfd));
+  if (!file->location().ok()) return Errno(ENOENT);
+  return file->location();
+}
+
+Result<fs::vfs::VirtualDentry> PlaceAt(sentry::kernel::Task& t, int32_t dirfd,
+                                       const std::string& path, int flags) {
+  if (path.empty()) {
+    if ((flags & kAtEmptyPath) == 0) return Errno(ENOENT);
+    return PlaceOf(t, dirfd);
   }
-  if (path.empty()) return base;
-  return base == "/" ? "/" + path : base + "/" + path;
+  ASSIGN_OR_RETURN(fs::vfs::PathContext ctx, ContextAt(t, dirfd, path));
+  return t.kernel().vfs().Resolve(ctx, path, {.follow = (flags & kAtSymlinkNofollow) == 0});
 }
 
 }  // namespace kekkai::syscalls

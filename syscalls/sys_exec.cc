@@ -43,27 +43,25 @@ SyscallResult ExecveAt(Task& t, int32_t dirfd, GuestAddr path_addr, GuestAddr ar
   ASSIGN_OR_RETURN(std::vector<std::string> argv, CopyInStrings(t, argv_addr, &total));
   ASSIGN_OR_RETURN(std::vector<std::string> envp, CopyInStrings(t, envp_addr, &total));
 
-  std::string filename;
+  sentry::loader::ExecRequest req;
+  req.vfs = &t.kernel().vfs();
   if (path.empty()) {
     // execveat(fd, "", AT_EMPTY_PATH): the file the fd names.
-    ASSIGN_OR_RETURN(fs::vfs::FileRef file, t.fd_table().Get(dirfd));
-    filename = file->path();
-    if (filename.empty()) return Errno(EACCES);
+    ASSIGN_OR_RETURN(req.program, PlaceOf(t, dirfd));
+    req.filename = fs::vfs::PathOf(req.program);
+    req.ctx = t.path_context();
   } else {
-    ASSIGN_OR_RETURN(filename, AbsolutePathAt(t, dirfd, path));
-    // A relative path keeps its spelling for AT_EXECFN and scripts' argv.
-    if (path[0] != '/' && dirfd == kAtFdcwd) filename = path;
+    ASSIGN_OR_RETURN(req.ctx, ContextAt(t, dirfd, path));
+    // AT_EXECFN and a script's argv get the path as spelled, made absolute
+    // when it is relative to an fd (Linux's "/dev/fd/N/path" is not used).
+    req.filename = path;
+    if (path[0] != '/' && dirfd != kAtFdcwd) {
+      std::string dir = fs::vfs::PathOf(req.ctx.start);
+      req.filename = (dir == "/" ? "/" : dir + "/") + path;
+      req.ctx.start = t.cwd();  // An interpreter's relative path starts at the cwd.
+    }
   }
-  if ((flags & kAtSymlinkNofollow) != 0) {
-    auto target = t.kernel().view().Readlink(t.caller(), sentry::loader::AbsolutePath(t.cwd(), filename));
-    if (target.ok()) return Errno(ELOOP);
-  }
-
-  sentry::loader::ExecRequest req;
-  req.view = &t.kernel().view();
-  req.caller = t.caller();
-  req.cwd = t.cwd();
-  req.filename = filename;
+  req.nofollow = (flags & kAtSymlinkNofollow) != 0;
   req.argv = std::move(argv);
   req.envp = std::move(envp);
   {
@@ -73,7 +71,7 @@ SyscallResult ExecveAt(Task& t, int32_t dirfd, GuestAddr path_addr, GuestAddr ar
   req.new_mm = [&t] { return t.kernel().NewMemoryManager(); };
   ASSIGN_OR_RETURN(sentry::loader::ExecImage image, sentry::loader::Exec(req));
 
-  const std::string base = filename.substr(filename.rfind('/') + 1);
+  const std::string base = req.filename.substr(req.filename.rfind('/') + 1);
   t.ExecReplace(std::move(image.mm), image.load.entry, image.load.stack_pointer,
                 std::move(image.exe), base.substr(0, 15));
   return Errno(kernel::kEJustReturn);

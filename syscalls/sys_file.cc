@@ -1,6 +1,8 @@
-// close(2), dup(2), dup2(2), dup3(2), fcntl(2), ioctl(2), fstat(2), getcwd(2),
-// umask(2).
+// close(2), dup(2), dup2(2), dup3(2), fcntl(2), ioctl(2), fstat(2), memfd_create(2).
 #include "abi/linux/types.h"
+#include "fs/vfs/dentry.h"
+#include "fs/vfs/inode.h"
+#include "fs/vfs/vfs.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/kernel/kernel.h"
@@ -111,20 +113,41 @@ SyscallResult SysFstat(Task& t, const SyscallArgs& args) {
   return uint64_t{0};
 }
 
-// getcwd(2).
-SyscallResult SysGetcwd(Task& t, const SyscallArgs& args) {
-  const std::string& cwd = t.cwd();
-  const uint64_t size = args.SizeT(1);
-  if (size < cwd.size() + 1) return Errno(ERANGE);
-  RETURN_IF_ERROR(t.mm().CopyOutFull(args.Addr(0), std::as_bytes(std::span(cwd.c_str(), cwd.size() + 1))));
-  return uint64_t{cwd.size() + 1};
+// close_range(2). CLOSE_RANGE_UNSHARE is a no-op: fd tables aren't shared yet.
+SyscallResult SysCloseRange(Task& t, const SyscallArgs& args) {
+  constexpr uint32_t kCloseRangeUnshare = 1u << 1, kCloseRangeCloexec = 1u << 2;
+  const uint32_t first = args.Uint(0), last = args.Uint(1), flags = args.Uint(2);
+  if (flags & ~(kCloseRangeUnshare | kCloseRangeCloexec)) return Errno(EINVAL);
+  if (first > last) return Errno(EINVAL);
+  std::vector<FileRef> closed =
+      t.fd_table().RemoveRange(first, last, (flags & kCloseRangeCloexec) != 0);
+  closed.clear();  // The last references drop here, outside the table's lock.
+  return uint64_t{0};
 }
 
-// umask(2). Recorded; nothing creates files yet. Per task until CLONE_FS sharing exists.
-SyscallResult SysUmask(Task& t, const SyscallArgs& args) {
-  const uint32_t old = t.umask();
-  t.set_umask(args.Uint(0));
-  return uint64_t{old};
+// memfd_create(2): an unnamed tmpfs file, mode 0777, read-write. Sealing is not
+// implemented: MFD_ALLOW_SEALING is accepted and F_ADD_SEALS fails.
+SyscallResult SysMemfdCreate(Task& t, const SyscallArgs& args) {
+  constexpr uint32_t kMfdCloexec = 1, kMfdAllowSealing = 2, kMfdHugetlb = 4,
+                     kMfdNoexecSeal = 8, kMfdExec = 0x10;
+  constexpr size_t kMfdNameMax = 249;  // NAME_MAX minus "memfd:"
+  const uint32_t flags = args.Uint(1);
+  if (flags & ~(kMfdCloexec | kMfdAllowSealing | kMfdHugetlb | kMfdNoexecSeal | kMfdExec)) {
+    return Errno(EINVAL);
+  }
+  if (flags & kMfdHugetlb) return Errno(EINVAL);
+  if ((flags & kMfdNoexecSeal) && (flags & kMfdExec)) return Errno(EINVAL);
+  Result<std::string> name = t.mm().CopyInString(args.Addr(0), kMfdNameMax);
+  if (!name.ok()) return Errno(name.error() == Errno(ENAMETOOLONG) ? EINVAL : EFAULT);
+  const fs::vfs::VirtualDentry& dir = t.kernel().memfd_dir();
+  if (!dir.ok()) return Errno(ENOSYS);
+  fs::vfs::NewNode node{kSIfreg | 0777, t.creds().fsuid, t.creds().fsgid, 0};
+  ASSIGN_OR_RETURN(auto created, dir.dentry->inode()->CreateTmpfile(node, kORdwr | kOLargefile));
+  created.second->set_location(
+      fs::vfs::Vfs::Anonymous(dir.mount, created.first, "memfd:" + *name));
+  ASSIGN_OR_RETURN(int32_t fd, t.fd_table().Install(std::move(created.second), 0,
+                                                    (flags & kMfdCloexec) != 0, t.FdLimit()));
+  return static_cast<uint64_t>(fd);
 }
 
 }  // namespace kekkai::syscalls

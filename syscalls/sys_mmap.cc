@@ -23,9 +23,12 @@ SyscallResult SysBrk(Task& t, const SyscallArgs& args) {
   return Raw(t.mm().Brk(args.Addr(0)));
 }
 
-// mmap(2). Files are mapped privately: pages are copied into guest memory on first
-// touch; MAP_SHARED of a file is read-only (changes to the file after mapping are
-// not seen). MAP_32BIT is treated as a hint-free request; MAP_HUGETLB is refused.
+// mmap(2). Files whose pages live in sandbox memory (tmpfs, memfd) are mapped
+// with those pages: MAP_SHARED is the file itself (writable if the file was opened
+// for writing), MAP_PRIVATE sees the file until a page is first written. Other
+// files are copied into guest memory on first touch, and MAP_SHARED of them is
+// read-only (changes to the file after mapping are not seen). MAP_32BIT is treated
+// as a hint-free request; MAP_HUGETLB is refused.
 SyscallResult SysMmap(Task& t, const SyscallArgs& args) {
   const uint64_t addr = args.Uint64(0);
   const uint64_t len = args.Uint64(1);
@@ -60,6 +63,9 @@ SyscallResult SysMmap(Task& t, const SyscallArgs& args) {
     if (o.file == nullptr) return Errno(ENODEV);
     o.offset = off;
     o.file_writable = file->writable();
+    // /proc/PID/maps names the path the file was opened at (a tmpfs file may
+    // have several names, or none).
+    o.name = file->path();
   }
   o.addr = addr;
   o.length = len;

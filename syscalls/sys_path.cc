@@ -1,10 +1,9 @@
-// Path syscalls on the guest's file view: open(2), openat(2), creat(2), stat(2),
-// lstat(2), newfstatat(2), statx(2), access(2), faccessat(2), faccessat2(2),
-// readlink(2), readlinkat(2), chdir(2), fchdir(2), getdents64(2), fadvise64(2), and
-// the calls that would change the tree (mkdir, unlink, rename, ...), which the
-// read-only view refuses as Linux refuses them on a read-only mount.
+// Path syscalls: open(2), openat(2), openat2(2), creat(2), stat(2), lstat(2),
+// newfstatat(2), statx(2), access(2), faccessat(2), faccessat2(2), readlink(2),
+// readlinkat(2), getdents64(2), fadvise64(2).
 #include "abi/linux/types.h"
-#include "fs/vfs/view.h"
+#include "fs/vfs/dentry.h"
+#include "fs/vfs/vfs.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
 #include "syscalls/path.h"
@@ -17,90 +16,81 @@ using fs::vfs::FileRef;
 
 namespace {
 
-SyscallResult OpenAt(Task& t, int32_t dirfd, GuestAddr path_addr, uint32_t flags, uint32_t mode) {
+// open(2)'s VALID_OPEN_FLAGS: what openat2(2) accepts.
+constexpr uint64_t kValidOpenFlags = kOAccmode | kOCreat | kOExcl | kONoctty | kOTrunc |
+                                     kOAppend | kONonblock | 04000000 /*__O_SYNC*/ | kODsync |
+                                     kOAsync | kODirect | kOLargefile | kODirectory |
+                                     kONofollow | kONoatime | kOCloexec | kOPath | kOTmpfile;
+
+SyscallResult OpenAt(Task& t, int32_t dirfd, GuestAddr path_addr, uint32_t flags, uint32_t mode,
+                     uint64_t resolve = 0) {
   ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr));
-  ASSIGN_OR_RETURN(std::string abs, AbsolutePathAt(t, dirfd, path));
-  ASSIGN_OR_RETURN(FileRef file,
-                   t.kernel().view().Open(t.caller(), abs, flags, mode & 07777 & ~t.umask()));
+  ASSIGN_OR_RETURN(fs::vfs::PathContext ctx, ContextAt(t, dirfd, path));
+  ASSIGN_OR_RETURN(FileRef file, t.kernel().vfs().Open(ctx, path, flags, mode & 07777, resolve));
   ASSIGN_OR_RETURN(int32_t fd, t.fd_table().Install(std::move(file), 0,
                                                     (flags & kOCloexec) != 0, t.FdLimit()));
   return static_cast<uint64_t>(fd);
 }
 
 // Resolves (dirfd, path, flags) for the stat family: the fd itself with
-// AT_EMPTY_PATH and an empty path, else the file the path names.
+// AT_EMPTY_PATH and an empty path (any file, a pipe too), else the path.
 Result<abi::linux::Stat> StatAt(Task& t, int32_t dirfd, GuestAddr path_addr, int flags) {
   ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr, /*allow_empty=*/true));
   if (path.empty()) {
     if ((flags & kAtEmptyPath) == 0) return Errno(ENOENT);
-    if (dirfd == kAtFdcwd) return t.kernel().view().Stat(t.caller(), t.cwd(), true);
+    if (dirfd == kAtFdcwd) return t.cwd().dentry->inode()->Stat();
     ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(dirfd));
     return file->Stat();
   }
-  ASSIGN_OR_RETURN(std::string abs, AbsolutePathAt(t, dirfd, path));
-  return t.kernel().view().Stat(t.caller(), abs, (flags & kAtSymlinkNofollow) == 0);
+  ASSIGN_OR_RETURN(fs::vfs::PathContext ctx, ContextAt(t, dirfd, path));
+  return t.kernel().vfs().Stat(ctx, path, (flags & kAtSymlinkNofollow) == 0);
 }
 
 SyscallResult AccessAt(Task& t, int32_t dirfd, GuestAddr path_addr, int32_t mode, int32_t flags) {
   if ((mode & ~7) != 0) return Errno(EINVAL);
   if ((flags & ~(kAtEaccess | kAtSymlinkNofollow | kAtEmptyPath)) != 0) return Errno(EINVAL);
   ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr, (flags & kAtEmptyPath) != 0));
-  std::string abs;
-  if (path.empty()) {
-    if (dirfd == kAtFdcwd) {
-      abs = t.cwd();
-    } else {
-      ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(dirfd));
-      abs = file->path();
-      if (abs.empty()) return Errno(EINVAL);
-    }
-  } else {
-    ASSIGN_OR_RETURN(abs, AbsolutePathAt(t, dirfd, path));
+  // access(2) checks with the real ids (and, for a non-root real uid, no
+  // capabilities) unless AT_EACCESS asks for the effective ones.
+  sentry::auth::Credentials creds = t.creds();
+  if ((flags & kAtEaccess) == 0) {
+    creds.fsuid = creds.uid;
+    creds.fsgid = creds.gid;
+    if (creds.uid != 0) creds.cap_effective = 0;
   }
+  ASSIGN_OR_RETURN(fs::vfs::VirtualDentry vd, PlaceAt(t, dirfd, path, flags));
+  if (path.empty()) {
+    // The place itself: its own checks, as Vfs::Access makes them for a path.
+    fs::vfs::PathContext ctx = t.path_context();
+    ctx.creds = &creds;
+    ctx.start = vd;
+    RETURN_IF_ERROR(t.kernel().vfs().Access(ctx, ".", mode, true));
+    return uint64_t{0};
+  }
+  ASSIGN_OR_RETURN(fs::vfs::PathContext ctx, ContextAt(t, dirfd, path));
+  ctx.creds = &creds;
   RETURN_IF_ERROR(
-      t.kernel().view().Access(t.caller(), abs, mode, (flags & kAtSymlinkNofollow) == 0));
+      t.kernel().vfs().Access(ctx, path, mode, (flags & kAtSymlinkNofollow) == 0));
   return uint64_t{0};
 }
 
 SyscallResult ReadlinkAt(Task& t, int32_t dirfd, GuestAddr path_addr, GuestAddr buf, int64_t size) {
   ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr, /*allow_empty=*/true));
   if (size <= 0) return Errno(EINVAL);
-  std::string abs;
+  std::string target;
   if (path.empty()) {
     // The symlink an O_PATH|O_NOFOLLOW fd stands for (Linux 2.6.39+).
     if (dirfd == kAtFdcwd) return Errno(ENOENT);
-    ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(dirfd));
-    ASSIGN_OR_RETURN(abi::linux::Stat st, file->Stat());
-    if ((st.mode & kSIfmt) != kSIflnk || file->path().empty()) return Errno(ENOENT);
-    abs = file->path();
+    ASSIGN_OR_RETURN(fs::vfs::VirtualDentry vd, PlaceOf(t, dirfd));
+    if (!vd.dentry->inode()->is_symlink()) return Errno(ENOENT);
+    ASSIGN_OR_RETURN(target, vd.dentry->inode()->Readlink());
   } else {
-    ASSIGN_OR_RETURN(abs, AbsolutePathAt(t, dirfd, path));
+    ASSIGN_OR_RETURN(fs::vfs::PathContext ctx, ContextAt(t, dirfd, path));
+    ASSIGN_OR_RETURN(target, t.kernel().vfs().Readlink(ctx, path));
   }
-  ASSIGN_OR_RETURN(std::string target, t.kernel().view().Readlink(t.caller(), abs));
   const size_t n = std::min<uint64_t>(target.size(), static_cast<uint64_t>(size));
   RETURN_IF_ERROR(t.mm().CopyOutFull(buf, std::as_bytes(std::span(target.data(), n))));
   return uint64_t{n};
-}
-
-// Checks a call that would change the entry at (dirfd, path) as the view does.
-Result<void> CheckModifyAt(Task& t, int32_t dirfd, GuestAddr path_addr) {
-  ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr));
-  ASSIGN_OR_RETURN(std::string abs, AbsolutePathAt(t, dirfd, path));
-  return t.kernel().view().CheckModify(t.caller(), abs);
-}
-
-// A call that would change the entry at (dirfd, path): the view's error for it; a
-// read-only view never lets it succeed.
-SyscallResult ModifyAt(Task& t, int32_t dirfd, GuestAddr path_addr) {
-  RETURN_IF_ERROR(CheckModifyAt(t, dirfd, path_addr));
-  return Errno(EROFS);
-}
-
-// The same for calls naming two entries (rename, link): both are checked first.
-SyscallResult ModifyTwoAt(Task& t, int32_t dirfd1, GuestAddr path1, int32_t dirfd2,
-                          GuestAddr path2) {
-  RETURN_IF_ERROR(CheckModifyAt(t, dirfd1, path1));
-  return ModifyAt(t, dirfd2, path2);
 }
 
 Statx ToStatx(const abi::linux::Stat& s) {
@@ -134,6 +124,40 @@ SyscallResult SysOpen(Task& t, const SyscallArgs& args) {
 // openat(2).
 SyscallResult SysOpenat(Task& t, const SyscallArgs& args) {
   return OpenAt(t, args.Int(0), args.Addr(1), args.Uint(2), args.Uint(3));
+}
+
+// openat2(2).
+SyscallResult SysOpenat2(Task& t, const SyscallArgs& args) {
+  struct OpenHow {
+    uint64_t flags, mode, resolve;
+  };
+  const uint64_t size = args.Uint64(3);
+  if (size < sizeof(OpenHow)) return Errno(EINVAL);
+  if (size > kPageSize) return Errno(E2BIG);
+  ASSIGN_OR_RETURN(OpenHow how, t.mm().CopyInObj<OpenHow>(args.Addr(2)));
+  // A larger struct from a newer libc is fine while its extra bytes are zero.
+  for (uint64_t off = sizeof(OpenHow); off < size; off += 8) {
+    uint64_t word = 0;
+    const uint64_t n = std::min<uint64_t>(8, size - off);
+    RETURN_IF_ERROR(t.mm().CopyInFull(args.Addr(2) + off, std::as_writable_bytes(std::span(&word, 1)).first(n)));
+    if (word != 0) return Errno(E2BIG);
+  }
+  if (how.flags & ~kValidOpenFlags) return Errno(EINVAL);
+  const bool creating = (how.flags & kOCreat) || (how.flags & kOTmpfile) == static_cast<uint64_t>(kOTmpfile);
+  if (how.mode & ~uint64_t{07777}) return Errno(EINVAL);
+  if (!creating && how.mode != 0) return Errno(EINVAL);
+  constexpr uint64_t kAllResolve = fs::vfs::kResolveNoXdev | fs::vfs::kResolveNoMagiclinks |
+                                   fs::vfs::kResolveNoSymlinks | fs::vfs::kResolveBeneath |
+                                   fs::vfs::kResolveInRoot | fs::vfs::kResolveCached;
+  if (how.resolve & ~kAllResolve) return Errno(EINVAL);
+  if ((how.resolve & fs::vfs::kResolveBeneath) && (how.resolve & fs::vfs::kResolveInRoot)) {
+    return Errno(EINVAL);
+  }
+  if ((how.flags & kOPath) && (how.flags & ~uint64_t(kOPath | kODirectory | kONofollow | kOCloexec))) {
+    return Errno(EINVAL);
+  }
+  return OpenAt(t, args.Int(0), args.Addr(1), static_cast<uint32_t>(how.flags),
+                static_cast<uint32_t>(how.mode), how.resolve);
 }
 
 // creat(2).
@@ -204,23 +228,6 @@ SyscallResult SysReadlinkat(Task& t, const SyscallArgs& args) {
   return ReadlinkAt(t, args.Int(0), args.Addr(1), args.Addr(2), args.Int(3));
 }
 
-// chdir(2).
-SyscallResult SysChdir(Task& t, const SyscallArgs& args) {
-  ASSIGN_OR_RETURN(std::string path, CopyInPath(t, args.Addr(0)));
-  ASSIGN_OR_RETURN(std::string abs, AbsolutePathAt(t, kAtFdcwd, path));
-  ASSIGN_OR_RETURN(std::string dir, t.kernel().view().ResolveDirectory(t.caller(), abs));
-  t.set_cwd(std::move(dir));
-  return uint64_t{0};
-}
-
-// fchdir(2).
-SyscallResult SysFchdir(Task& t, const SyscallArgs& args) {
-  ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(args.Int(0)));
-  if (!IsDirectory(*file) || file->path().empty()) return Errno(ENOTDIR);
-  t.set_cwd(file->path());
-  return uint64_t{0};
-}
-
 // getdents64(2).
 SyscallResult SysGetdents64(Task& t, const SyscallArgs& args) {
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(args.Int(0)));
@@ -234,57 +241,8 @@ SyscallResult SysFadvise64(Task& t, const SyscallArgs& args) {
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(args.Int(0)));
   const int32_t advice = args.Int(3);
   if (advice < 0 || advice > 5 || args.Int64(2) < 0) return Errno(EINVAL);
-  if (file->path().empty()) return Errno(ESPIPE);
+  if (!file->location().ok()) return Errno(ESPIPE);
   return uint64_t{0};
-}
-
-// mkdir(2), mkdirat(2), rmdir(2), unlink(2), unlinkat(2), symlink(2), symlinkat(2),
-// chmod(2), fchmodat(2), chown(2), lchown(2), fchownat(2), truncate(2), mknod(2),
-// mknodat(2): refused by the read-only view.
-SyscallResult SysMkdir(Task& t, const SyscallArgs& args) { return ModifyAt(t, kAtFdcwd, args.Addr(0)); }
-SyscallResult SysMkdirat(Task& t, const SyscallArgs& args) { return ModifyAt(t, args.Int(0), args.Addr(1)); }
-SyscallResult SysRmdir(Task& t, const SyscallArgs& args) { return ModifyAt(t, kAtFdcwd, args.Addr(0)); }
-SyscallResult SysUnlink(Task& t, const SyscallArgs& args) { return ModifyAt(t, kAtFdcwd, args.Addr(0)); }
-SyscallResult SysUnlinkat(Task& t, const SyscallArgs& args) {
-  if ((args.Int(2) & ~kAtRemovedir) != 0) return Errno(EINVAL);
-  return ModifyAt(t, args.Int(0), args.Addr(1));
-}
-SyscallResult SysSymlink(Task& t, const SyscallArgs& args) {
-  RETURN_IF_ERROR(CopyInPath(t, args.Addr(0)));
-  return ModifyAt(t, kAtFdcwd, args.Addr(1));
-}
-SyscallResult SysSymlinkat(Task& t, const SyscallArgs& args) {
-  RETURN_IF_ERROR(CopyInPath(t, args.Addr(0)));
-  return ModifyAt(t, args.Int(1), args.Addr(2));
-}
-SyscallResult SysChmod(Task& t, const SyscallArgs& args) { return ModifyAt(t, kAtFdcwd, args.Addr(0)); }
-SyscallResult SysFchmodat(Task& t, const SyscallArgs& args) { return ModifyAt(t, args.Int(0), args.Addr(1)); }
-SyscallResult SysChown(Task& t, const SyscallArgs& args) { return ModifyAt(t, kAtFdcwd, args.Addr(0)); }
-SyscallResult SysLchown(Task& t, const SyscallArgs& args) { return ModifyAt(t, kAtFdcwd, args.Addr(0)); }
-SyscallResult SysFchownat(Task& t, const SyscallArgs& args) { return ModifyAt(t, args.Int(0), args.Addr(1)); }
-SyscallResult SysTruncate(Task& t, const SyscallArgs& args) {
-  if (args.Int64(1) < 0) return Errno(EINVAL);
-  return ModifyAt(t, kAtFdcwd, args.Addr(0));
-}
-SyscallResult SysMknod(Task& t, const SyscallArgs& args) { return ModifyAt(t, kAtFdcwd, args.Addr(0)); }
-SyscallResult SysMknodat(Task& t, const SyscallArgs& args) { return ModifyAt(t, args.Int(0), args.Addr(1)); }
-
-// rename(2), renameat(2), renameat2(2), link(2), linkat(2): the source must exist;
-// the target's parent decides the error.
-SyscallResult SysRename(Task& t, const SyscallArgs& args) {
-  return ModifyTwoAt(t, kAtFdcwd, args.Addr(0), kAtFdcwd, args.Addr(1));
-}
-SyscallResult SysRenameat(Task& t, const SyscallArgs& args) {
-  return ModifyTwoAt(t, args.Int(0), args.Addr(1), args.Int(2), args.Addr(3));
-}
-SyscallResult SysRenameat2(Task& t, const SyscallArgs& args) {
-  if ((args.Uint(4) & ~7u) != 0) return Errno(EINVAL);
-  return SysRenameat(t, args);
-}
-SyscallResult SysLink(Task& t, const SyscallArgs& args) { return SysRename(t, args); }
-SyscallResult SysLinkat(Task& t, const SyscallArgs& args) {
-  if ((args.Int(4) & ~(kAtSymlinkFollow | kAtEmptyPath)) != 0) return Errno(EINVAL);
-  return SysRenameat(t, args);
 }
 
 }  // namespace kekkai::syscalls

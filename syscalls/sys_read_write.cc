@@ -1,10 +1,13 @@
-// read(2), write(2), pread64(2), pwrite64(2), readv(2), writev(2), lseek(2).
+// read(2), write(2), pread64(2), pwrite64(2), readv(2), writev(2), preadv(2),
+// pwritev(2), preadv2(2), pwritev2(2), lseek(2), sendfile(2), copy_file_range(2).
 #include <optional>
 #include <vector>
 
 #include "abi/linux/signal.h"
 #include "abi/linux/types.h"
+#include "fs/vfs/inode.h"
 #include "sentry/kernel/task.h"
+#include "sentry/usermem/vector_memory.h"
 #include "syscalls/syscalls.h"
 
 namespace kekkai::syscalls {
@@ -110,6 +113,84 @@ Result<std::vector<GuestRange>> OneRange(GuestAddr addr, uint64_t len) {
   return std::vector<GuestRange>{GuestRange{addr, len}};
 }
 
+// preadv2/pwritev2 flags (RWF_*).
+constexpr uint32_t kRwfHipri = 1, kRwfDsync = 2, kRwfSync = 4, kRwfNowait = 8, kRwfAppend = 0x10;
+
+// preadv2(2)/pwritev2(2): offset -1 is the file offset; RWF_APPEND writes at the end.
+SyscallResult ReadWriteV2(Task& t, const SyscallArgs& args, bool write) {
+  const int64_t pos = args.Int64(3);
+  const uint32_t flags = args.Uint(5);
+  if (flags & ~(kRwfHipri | kRwfDsync | kRwfSync | kRwfNowait | kRwfAppend)) {
+    return Errno(EOPNOTSUPP);
+  }
+  if (pos < -1) return Errno(EINVAL);
+  std::optional<uint64_t> off;
+  if (pos != -1) off = static_cast<uint64_t>(pos);
+  if (write && (flags & kRwfAppend)) {
+    ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(args.Int(0)));
+    if (file->inode() != nullptr && file->inode()->is_regular()) {
+      ASSIGN_OR_RETURN(abi::linux::Stat st, file->Stat());
+      ASSIGN_OR_RETURN(uint64_t n, ReadWrite(t, args.Int(0), [&] {
+        return CopyInIovecs(t, args.Addr(1), args.Int(2));
+      }, static_cast<uint64_t>(st.size), true));
+      // With offset -1 the file offset moves past what was appended.
+      if (!off) RETURN_IF_ERROR(file->Seek(st.size + static_cast<int64_t>(n), kSeekSet));
+      return n;
+    }
+  }
+  return ReadWrite(
+      t, args.Int(0), [&] { return CopyInIovecs(t, args.Addr(1), args.Int(2)); }, off, write);
+}
+
+// Copies up to `count` bytes from `in` (at `*in_off`, or its file offset) to `out`
+// (at `*out_off`, or its file offset) through a sentry buffer, advancing the given
+// offsets. Returns the bytes copied; an error only if nothing was.
+Result<uint64_t> CopyBetween(Task& t, const FileRef& in, std::optional<uint64_t>* in_off,
+                             const FileRef& out, std::optional<uint64_t>* out_off,
+                             uint64_t count) {
+  constexpr uint64_t kChunk = 64 << 10;
+  count = std::min(count, kMaxRwCount);
+  sentry::usermem::VectorMemory buf(std::min(count, kChunk));
+  const GuestAddr base{sentry::usermem::VectorMemory::kBase};
+  uint64_t done = 0;
+  while (done < count) {
+    const uint64_t want = std::min(count - done, kChunk);
+    IoSequence rseq(buf, {GuestRange{base, want}});
+    Result<size_t> r = DoIo(t, in, rseq, *in_off, false);
+    if (!r.ok()) {
+      if (done > 0) break;
+      return r.error();
+    }
+    if (*r == 0) break;
+    IoSequence wseq(buf, {GuestRange{base, *r}});
+    Result<size_t> w = DoIo(t, out, wseq, *out_off, true);
+    if (!w.ok()) {
+      if (done > 0) break;
+      return w.error();
+    }
+    if (*in_off) **in_off += *w;
+    if (*out_off) **out_off += *w;
+    done += *w;
+    if (*w < *r) {
+      // Put back what the reader consumed but the writer refused.
+      if (!*in_off && in->inode() != nullptr) {
+        (void)in->Seek(-static_cast<int64_t>(*r - *w), kSeekCur);
+      }
+      break;
+    }
+    if (*r < want) break;
+  }
+  return done;
+}
+
+// Reads an optional loff_t argument: nullopt for NULL, EINVAL if negative.
+Result<std::optional<uint64_t>> CopyInOffset(Task& t, GuestAddr addr) {
+  if (Raw(addr) == 0) return std::optional<uint64_t>();
+  ASSIGN_OR_RETURN(int64_t off, t.mm().CopyInObj<int64_t>(addr));
+  if (off < 0) return Errno(EINVAL);
+  return std::optional<uint64_t>(static_cast<uint64_t>(off));
+}
+
 }  // namespace
 
 // read(2).
@@ -148,6 +229,67 @@ SyscallResult SysWritev(Task& t, const SyscallArgs& args) {
   return ReadWrite(
       t, args.Int(0), [&] { return CopyInIovecs(t, args.Addr(1), args.Int(2)); },
       std::nullopt, true);
+}
+
+// preadv(2).
+SyscallResult SysPreadv(Task& t, const SyscallArgs& args) {
+  return ReadWrite(
+      t, args.Int(0), [&] { return CopyInIovecs(t, args.Addr(1), args.Int(2)); },
+      args.Uint64(3), false);
+}
+
+// pwritev(2).
+SyscallResult SysPwritev(Task& t, const SyscallArgs& args) {
+  return ReadWrite(
+      t, args.Int(0), [&] { return CopyInIovecs(t, args.Addr(1), args.Int(2)); },
+      args.Uint64(3), true);
+}
+
+// preadv2(2).
+SyscallResult SysPreadv2(Task& t, const SyscallArgs& args) { return ReadWriteV2(t, args, false); }
+
+// pwritev2(2).
+SyscallResult SysPwritev2(Task& t, const SyscallArgs& args) { return ReadWriteV2(t, args, true); }
+
+// sendfile(2).
+SyscallResult SysSendfile(Task& t, const SyscallArgs& args) {
+  ASSIGN_OR_RETURN(FileRef out, t.fd_table().Get(args.Int(0)));
+  ASSIGN_OR_RETURN(FileRef in, t.fd_table().Get(args.Int(1)));
+  if (!in->readable() || !out->writable()) return Errno(EBADF);
+  if (out->flags() & kOAppend) return Errno(EINVAL);
+  ASSIGN_OR_RETURN(std::optional<uint64_t> in_off, CopyInOffset(t, args.Addr(2)));
+  std::optional<uint64_t> out_off;
+  ASSIGN_OR_RETURN(uint64_t n, CopyBetween(t, in, &in_off, out, &out_off, args.Uint64(3)));
+  if (in_off) RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(2), static_cast<int64_t>(*in_off)));
+  return n;
+}
+
+// copy_file_range(2): between regular files, through the sentry.
+SyscallResult SysCopyFileRange(Task& t, const SyscallArgs& args) {
+  if (args.Uint(5) != 0) return Errno(EINVAL);
+  ASSIGN_OR_RETURN(FileRef in, t.fd_table().Get(args.Int(0)));
+  ASSIGN_OR_RETURN(FileRef out, t.fd_table().Get(args.Int(2)));
+  if (!in->readable() || !out->writable() || (out->flags() & kOAppend)) return Errno(EBADF);
+  fs::vfs::Inode* iin = in->inode();
+  fs::vfs::Inode* iout = out->inode();
+  if (iin == nullptr || iout == nullptr) return Errno(EINVAL);
+  if (iin->is_dir() || iout->is_dir()) return Errno(EISDIR);
+  if (!iin->is_regular() || !iout->is_regular()) return Errno(EINVAL);
+  ASSIGN_OR_RETURN(std::optional<uint64_t> in_off, CopyInOffset(t, args.Addr(1)));
+  ASSIGN_OR_RETURN(std::optional<uint64_t> out_off, CopyInOffset(t, args.Addr(3)));
+  const uint64_t len = args.Uint64(4);
+  if (iin == iout) {
+    // Overlapping ranges of one file are refused.
+    ASSIGN_OR_RETURN(uint64_t cur_in, in_off ? Result<uint64_t>(*in_off) : in->Seek(0, kSeekCur));
+    ASSIGN_OR_RETURN(uint64_t cur_out,
+                     out_off ? Result<uint64_t>(*out_off) : out->Seek(0, kSeekCur));
+    const uint64_t l = std::min(len, kMaxRwCount);
+    if (cur_in < cur_out + l && cur_out < cur_in + l) return Errno(EINVAL);
+  }
+  ASSIGN_OR_RETURN(uint64_t n, CopyBetween(t, in, &in_off, out, &out_off, len));
+  if (in_off) RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(1), static_cast<int64_t>(*in_off)));
+  if (out_off) RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(3), static_cast<int64_t>(*out_off)));
+  return n;
 }
 
 // lseek(2).

@@ -220,6 +220,41 @@ inline constexpr uint32_t kSIfmt = 0170000;
 inline constexpr uint32_t kSIfreg = 0100000;
 inline constexpr uint32_t kSIfdir = 0040000;
 inline constexpr uint32_t kSIflnk = 0120000;
+inline constexpr uint32_t kSIfchr = 0020000;
+inline constexpr uint32_t kSIfblk = 0060000;
+inline constexpr uint32_t kSIfifo = 0010000;
+inline constexpr uint32_t kSIfsock = 0140000;
+inline constexpr uint32_t kSIsuid = 04000, kSIsgid = 02000, kSIsvtx = 01000;
+
+// d_type values of linux_dirent64: the st_mode file type shifted down.
+constexpr uint8_t DirentType(uint32_t mode) { return static_cast<uint8_t>((mode & kSIfmt) >> 12); }
+
+// statfs(2)/fstatfs(2).
+struct Statfs {
+  int64_t type;
+  int64_t bsize;
+  uint64_t blocks;
+  uint64_t bfree;
+  uint64_t bavail;
+  uint64_t files;
+  uint64_t ffree;
+  int32_t fsid[2];
+  int64_t namelen;
+  int64_t frsize;
+  int64_t flags;
+  int64_t spare[4];
+};
+static_assert(sizeof(Statfs) == 120);
+inline constexpr int64_t kTmpfsMagic = 0x01021994;
+inline constexpr int64_t kProcSuperMagic = 0x9fa0;
+inline constexpr int64_t kSt_rdonly = 1;  // ST_RDONLY in statfs f_flags
+
+// utimensat(2) special nanosecond values.
+inline constexpr int64_t kUtimeNow = (1l << 30) - 1;
+inline constexpr int64_t kUtimeOmit = (1l << 30) - 2;
+
+// renameat2(2) flags.
+inline constexpr uint32_t kRenameNoreplace = 1, kRenameExchange = 2, kRenameWhiteout = 4;
 
 inline constexpr int kAtFdcwd = -100;
 inline constexpr int kAtSymlinkNofollow = 0x100;
@@ -233,7 +268,8 @@ inline constexpr int kOCreat = 0100, kOExcl = 0200, kONoctty = 0400, kOTrunc = 0
                      kOAppend = 02000, kONonblock = 04000, kODsync = 010000,
                      kOAsync = 020000, kODirect = 040000, kOLargefile = 0100000,
                      kODirectory = 0200000, kONofollow = 0400000, kONoatime = 01000000,
-                     kOCloexec = 02000000, kOPath = 010000000;
+                     kOCloexec = 02000000, kOPath = 010000000,
+                     kOTmpfile = 020000000 | kODirectory;
 
 inline constexpr int kFDupfd = 0, kFGetfd = 1, kFSetfd = 2, kFGetfl = 3, kFSetfl = 4,
                      kFDupfdCloexec = 1030;

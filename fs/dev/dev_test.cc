@@ -26,33 +26,49 @@ using sentry::usermem::IoSequence;
 
 using sentry::usermem::VectorMemory;
 
-constexpr abi::linux::Timespec kTime{1700000000, 5};
 constexpr uint64_t kDevice = 0x1234;
 
+DevOptions Options() {
+  DevOptions o;
+  o.device = kDevice;
+  return o;
+}
+
+// Returns the stat of /dev/`name`.
+Result<abi::linux::Stat> StatOf(const DevFs& dev, std::string_view name) {
+  ASSIGN_OR_RETURN(vfs::InodeRef inode, dev.root->Lookup(name));
+  return inode->Stat();
+}
+
+// Opens /dev/`name`.
+Result<vfs::FileRef> OpenDev(const DevFs& dev, std::string_view name, uint32_t flags) {
+  ASSIGN_OR_RETURN(vfs::InodeRef inode, dev.root->Lookup(name));
+  return inode->Open(flags);
+}
+
 TEST(DevFsTest, DeviceStatsAreLinuxs) {
-  DevFs dev(kDevice, kTime);
+  DevFs dev = NewDevFs(Options());
   struct Want {
     const char* name;
     unsigned major, minor;
   };
-  const Want wants[] = {
-      {"null", 1, 3}, {"zero", 1, 5}, {"full", 1, 7}, {"random", 1, 8}, {"urandom", 1, 9}};
+  const Want wants[] = {{"null", 1, 3},    {"zero", 1, 5},    {"full", 1, 7},
+                        {"random", 1, 8},  {"urandom", 1, 9}, {"tty", 5, 0}};
   std::vector<uint64_t> inos;
   for (const Want& w : wants) {
     SCOPED_TRACE(w.name);
-    Result<abi::linux::Stat> st = dev.Stat(w.name);
+    Result<abi::linux::Stat> st = StatOf(dev, w.name);
     ASSERT_TRUE(st.ok());
     EXPECT_TRUE(S_ISCHR(st->mode));
     EXPECT_EQ(st->mode & 07777, 0666u);
     // glibc's makedev is the reference encoding.
     EXPECT_EQ(st->rdev, makedev(w.major, w.minor));
     EXPECT_EQ(st->dev, kDevice);
-    EXPECT_EQ(st->mtime.sec, kTime.sec);
     inos.push_back(st->ino);
   }
   std::sort(inos.begin(), inos.end());
   EXPECT_EQ(std::adjacent_find(inos.begin(), inos.end()), inos.end()) << "inode numbers repeat";
-  const abi::linux::Stat root = dev.RootStat();
+  const abi::linux::Stat root = *dev.root->Stat();
   EXPECT_TRUE(S_ISDIR(root.mode));
   EXPECT_EQ(root.mode & 07777, 0755u);
   EXPECT_EQ(std::find(inos.begin(), inos.end(), root.ino), inos.end());
@@ -65,29 +81,39 @@ TEST(DevFsTest, MakeDevMatchesGlibc) {
 }
 
 TEST(DevFsTest, StdioSymlinks) {
-  DevFs dev(kDevice, kTime);
-  EXPECT_EQ(*dev.Readlink("stdin"), "/proc/self/fd/0");
-  EXPECT_EQ(*dev.Readlink("stdout"), "/proc/self/fd/1");
-  EXPECT_EQ(*dev.Readlink("stderr"), "/proc/self/fd/2");
-  EXPECT_EQ(*dev.Readlink("fd"), "/proc/self/fd");
-  Result<abi::linux::Stat> st = dev.Stat("stdout");
+  DevFs dev = NewDevFs(Options());
+  const auto link = [&](std::string_view name) { return *(*dev.root->Lookup(name))->Readlink(); };
+  EXPECT_EQ(link("stdin"), "/proc/self/fd/0");
+  EXPECT_EQ(link("stdout"), "/proc/self/fd/1");
+  EXPECT_EQ(link("stderr"), "/proc/self/fd/2");
+  EXPECT_EQ(link("fd"), "/proc/self/fd");
+  Result<abi::linux::Stat> st = StatOf(dev, "stdout");
   ASSERT_TRUE(st.ok());
   EXPECT_TRUE(S_ISLNK(st->mode));
   EXPECT_EQ(st->size, static_cast<int64_t>(std::strlen("/proc/self/fd/1")));
-  EXPECT_EQ(ErrorOf(dev.Readlink("null")), Errno(EINVAL));
-  EXPECT_EQ(ErrorOf(dev.Readlink("tty0")), Errno(ENOENT));
-  EXPECT_EQ(ErrorOf(dev.Stat("sda")), Errno(ENOENT));
-  EXPECT_EQ(ErrorOf(dev.Open("stdin", O_RDONLY)), Errno(ELOOP));
-  EXPECT_EQ(ErrorOf(dev.Open("nope", O_RDONLY)), Errno(ENOENT));
-  std::vector<std::string> names = dev.Names();
+  EXPECT_EQ(ErrorOf((*dev.root->Lookup("null"))->Readlink()), Errno(EINVAL));
+  EXPECT_EQ(ErrorOf(dev.root->Lookup("tty0")), Errno(ENOENT));
+  EXPECT_EQ(ErrorOf((*dev.root->Lookup("tty"))->Open(O_RDWR)), Errno(ENXIO));
+  std::vector<std::string> names;
+  Result<std::vector<vfs::DirEntry>> listed = dev.root->ReadDir();
+  ASSERT_TRUE(listed.ok());
+  for (const vfs::DirEntry& e : *listed) names.push_back(e.name);
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"fd", "full", "null", "random", "stderr", "stdin",
-                                             "stdout", "urandom", "zero"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"fd", "full", "null", "pts", "random", "shm",
+                                             "stderr", "stdin", "stdout", "tty", "urandom",
+                                             "zero"}));
+}
+
+TEST(DevFsTest, DevicesOpenThroughTheirNodes) {
+  DevFs dev = NewDevFs(Options());
+  Result<vfs::FileRef> f = (*dev.root->Lookup("zero"))->Open(O_RDONLY);
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(static_cast<MemDevice&>(**f).kind(), MemDeviceKind::kZero);
 }
 
 TEST(MemDeviceTest, NullReadsNothingAndSwallowsWrites) {
-  DevFs dev(kDevice, kTime);
-  vfs::FileRef f = *dev.Open("null", O_RDWR);
+  DevFs dev = NewDevFs(Options());
+  vfs::FileRef f = *OpenDev(dev, "null", O_RDWR);
   VectorMemory mem(64);
   IoSequence rd(mem, {{GuestAddr(VectorMemory::kBase), 64}});
   EXPECT_EQ(*f->Read(rd, std::nullopt), 0u);
@@ -97,14 +123,13 @@ TEST(MemDeviceTest, NullReadsNothingAndSwallowsWrites) {
   EXPECT_EQ(*f->Write(wr, std::nullopt), size_t{1} << 20);
   EXPECT_EQ(wr.remaining(), 0u);
   EXPECT_EQ(f->path(), "/dev/null");
-  EXPECT_EQ(f->Stat()->rdev, makedev(1, 3));
 }
 
 TEST(MemDeviceTest, ZeroAndFullReadZeros) {
-  DevFs dev(kDevice, kTime);
+  DevFs dev = NewDevFs(Options());
   for (const char* name : {"zero", "full"}) {
     SCOPED_TRACE(name);
-    vfs::FileRef f = *dev.Open(name, O_RDWR);
+    vfs::FileRef f = *OpenDev(dev, name, O_RDWR);
     VectorMemory mem(100000);
     IoSequence rd(mem, {{GuestAddr(VectorMemory::kBase), 100000}});
     EXPECT_EQ(*f->Read(rd, std::nullopt), 100000u);
@@ -113,14 +138,14 @@ TEST(MemDeviceTest, ZeroAndFullReadZeros) {
   }
   VectorMemory mem(16);
   IoSequence wr(mem, {{GuestAddr(VectorMemory::kBase), 16}});
-  EXPECT_EQ(ErrorOf(dev.Open("full", O_WRONLY).value()->Write(wr, std::nullopt)), Errno(ENOSPC));
+  EXPECT_EQ(ErrorOf(OpenDev(dev, "full", O_WRONLY).value()->Write(wr, std::nullopt)), Errno(ENOSPC));
   IoSequence wz(mem, {{GuestAddr(VectorMemory::kBase), 16}});
-  EXPECT_EQ(*dev.Open("zero", O_WRONLY).value()->Write(wz, std::nullopt), 16u);
+  EXPECT_EQ(*OpenDev(dev, "zero", O_WRONLY).value()->Write(wz, std::nullopt), 16u);
 }
 
 TEST(MemDeviceTest, ReadStopsAtAGuestFault) {
-  DevFs dev(kDevice, kTime);
-  vfs::FileRef f = *dev.Open("zero", O_RDONLY);
+  DevFs dev = NewDevFs(Options());
+  vfs::FileRef f = *OpenDev(dev, "zero", O_RDONLY);
   VectorMemory mem(100);
   // 60 mapped bytes, then the buffer runs off the end of guest memory.
   IoSequence rd(mem, {{GuestAddr(VectorMemory::kBase + 40), 200}});
@@ -130,10 +155,10 @@ TEST(MemDeviceTest, ReadStopsAtAGuestFault) {
 }
 
 TEST(MemDeviceTest, RandomDevicesReadRandomBytes) {
-  DevFs dev(kDevice, kTime);
+  DevFs dev = NewDevFs(Options());
   for (const char* name : {"random", "urandom"}) {
     SCOPED_TRACE(name);
-    vfs::FileRef f = *dev.Open(name, O_RDONLY);
+    vfs::FileRef f = *OpenDev(dev, name, O_RDONLY);
     VectorMemory a(256, std::byte{0}), b(256, std::byte{0});
     IoSequence ra(a, {{GuestAddr(VectorMemory::kBase), 256}});
     IoSequence rb(b, {{GuestAddr(VectorMemory::kBase), 256}});
@@ -150,8 +175,8 @@ TEST(MemDeviceTest, RandomDevicesReadRandomBytes) {
 }
 
 TEST(MemDeviceTest, RandomWritesReadTheGuestBuffer) {
-  DevFs dev(kDevice, kTime);
-  vfs::FileRef f = *dev.Open("urandom", O_WRONLY);
+  DevFs dev = NewDevFs(Options());
+  vfs::FileRef f = *OpenDev(dev, "urandom", O_WRONLY);
   VectorMemory mem(32);
   IoSequence ok(mem, {{GuestAddr(VectorMemory::kBase), 32}});
   EXPECT_EQ(*f->Write(ok, std::nullopt), 32u);
@@ -160,17 +185,17 @@ TEST(MemDeviceTest, RandomWritesReadTheGuestBuffer) {
 }
 
 TEST(MemDeviceTest, AccessModeIsEnforced) {
-  DevFs dev(kDevice, kTime);
+  DevFs dev = NewDevFs(Options());
   VectorMemory mem(8);
   IoSequence io(mem, {{GuestAddr(VectorMemory::kBase), 8}});
-  EXPECT_EQ(ErrorOf(dev.Open("zero", O_RDONLY).value()->Write(io, std::nullopt)), Errno(EBADF));
-  EXPECT_EQ(ErrorOf(dev.Open("zero", O_WRONLY).value()->Read(io, std::nullopt)), Errno(EBADF));
-  EXPECT_EQ(ErrorOf(dev.Open("null", O_RDONLY).value()->Write(io, std::nullopt)), Errno(EBADF));
+  EXPECT_EQ(ErrorOf(OpenDev(dev, "zero", O_RDONLY).value()->Write(io, std::nullopt)), Errno(EBADF));
+  EXPECT_EQ(ErrorOf(OpenDev(dev, "zero", O_WRONLY).value()->Read(io, std::nullopt)), Errno(EBADF));
+  EXPECT_EQ(ErrorOf(OpenDev(dev, "null", O_RDONLY).value()->Write(io, std::nullopt)), Errno(EBADF));
 }
 
 TEST(MemDeviceTest, SeekAlwaysReturnsZero) {
-  DevFs dev(kDevice, kTime);
-  vfs::FileRef f = *dev.Open("zero", O_RDONLY);
+  DevFs dev = NewDevFs(Options());
+  vfs::FileRef f = *OpenDev(dev, "zero", O_RDONLY);
   EXPECT_EQ(*f->Seek(100, SEEK_SET), 0u);
   EXPECT_EQ(*f->Seek(-5, SEEK_END), 0u);
 }

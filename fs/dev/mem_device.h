@@ -33,9 +33,14 @@ class MemDevice final : public vfs::FileDescription {
   // offset either).
   Result<uint64_t> Seek(int64_t offset, int whence) override;
   Result<size_t> PRead(std::span<std::byte> dst, uint64_t offset) override;
-  Result<abi::linux::Stat> Stat() override { return stat_; }
-  std::string Name() const override { return path_; }
-  std::string path() const override { return path_; }
+  // The inode's attributes once opened through /dev; `stat` before.
+  Result<abi::linux::Stat> Stat() override {
+    return inode() != nullptr ? FileDescription::Stat() : Result<abi::linux::Stat>(stat_);
+  }
+  std::string Name() const override { return path(); }
+  std::string path() const override {
+    return location().ok() ? FileDescription::path() : path_;
+  }
 
   MemDeviceKind kind() const { return kind_; }
 

@@ -1,45 +1,25 @@
-// ProcFs: the sandbox's own /proc, minimal for now — `self` (a symlink to the
-// caller's pid) and `<pid>/exe` (a symlink to the caller's executable), for the
-// caller's own pid only. Everything else is ENOENT until the full /proc (the Files
-// issue). Nodes are named by their components below /proc ({"self"}, {"42", "exe"}).
+// The sandbox's own /proc, as the calling process sees it (issue 5 fills it out):
+// `self` -> the caller's pid, and `<pid>/` for the caller's own pid with `exe`,
+// `cwd` and `root` (magic links to its program, working directory and root) and
+// `fd/` (a magic link per open fd: opening /proc/self/fd/N reaches fd N's file,
+// which is what /dev/stdin relies on). Other processes' pids are ENOENT for now.
 #ifndef KEKKAI_FS_PROC_PROC_FS_H_
 #define KEKKAI_FS_PROC_PROC_FS_H_
 
 #include <cstdint>
-#include <optional>
-#include <span>
-#include <string>
-#include <vector>
+#include <memory>
 
-#include "abi/linux/types.h"
-#include "base/result.h"
-#include "fs/vfs/view.h"
+#include "fs/kernfs/kernfs.h"
 
 namespace kekkai::fs::proc {
 
-class ProcFs {
- public:
-  // `device` is the st_dev of every node; `time` their atime, mtime and ctime.
-  ProcFs(uint64_t device, abi::linux::Timespec time);
-
-  // Returns the stat of the node at `rel` as caller `c` sees it ({} is /proc
-  // itself): ENOENT if there is none. Directories are mode 0555, symlinks 0777.
-  Result<abi::linux::Stat> Stat(const vfs::Caller& c, std::span<const std::string> rel) const;
-  // Returns the target of the symlink at `rel`: ENOENT, or EINVAL for a directory.
-  Result<std::string> Readlink(const vfs::Caller& c, std::span<const std::string> rel) const;
-  // Returns the names in the directory at `rel`, without "." and "..": ENOENT, or
-  // ENOTDIR for a symlink.
-  Result<std::vector<std::string>> List(const vfs::Caller& c,
-                                        std::span<const std::string> rel) const;
-
- private:
-  enum class Kind { kRoot, kSelf, kPidDir, kExe };
-  // Returns what `rel` names for `c`, or nullopt.
-  static std::optional<Kind> Find(const vfs::Caller& c, std::span<const std::string> rel);
-
-  const uint64_t device_;
-  const abi::linux::Timespec time_;
+struct ProcFs {
+  std::shared_ptr<kernfs::KernFs> fs;
+  std::shared_ptr<kernfs::Directory> root;
 };
+
+// Builds /proc; `device` is every node's st_dev.
+ProcFs NewProcFs(uint64_t device);
 
 }  // namespace kekkai::fs::proc
 

@@ -1,5 +1,8 @@
 #include "fs/vfs/fd_table.h"
 
+#include <algorithm>
+#include <climits>
+
 namespace kekkai::fs::vfs {
 
 Result<FileRef> FdTable::Get(int32_t fd) const {
@@ -50,6 +53,25 @@ Result<FileRef> FdTable::Remove(int32_t fd) {
   FileRef f = std::move(it->second.file);
   fds_.erase(it);
   return f;
+}
+
+std::vector<FileRef> FdTable::RemoveRange(uint32_t first, uint32_t last, bool cloexec_only) {
+  std::vector<FileRef> removed;
+  if (first > static_cast<uint32_t>(INT32_MAX)) return removed;
+  const int32_t lo = static_cast<int32_t>(first);
+  const int32_t hi = static_cast<int32_t>(std::min<uint32_t>(last, INT32_MAX));
+  std::lock_guard lock(mu_);
+  auto it = fds_.lower_bound(lo);
+  while (it != fds_.end() && it->first <= hi) {
+    if (cloexec_only) {
+      it->second.cloexec = true;
+      ++it;
+    } else {
+      removed.push_back(std::move(it->second.file));
+      it = fds_.erase(it);
+    }
+  }
+  return removed;
 }
 
 void FdTable::RemoveCloexec() {

@@ -34,6 +34,10 @@ class FdTable {
   Result<FileRef> InstallAt(int32_t fd, FileRef file, bool cloexec, int32_t limit);
   // Removes `fd` and returns its file; EBADF if none.
   Result<FileRef> Remove(int32_t fd);
+  // close_range(2): removes the fds in [first, last] and returns their files (to be
+  // dropped outside the table's lock), or with `cloexec_only` marks them
+  // close-on-exec and returns nothing.
+  std::vector<FileRef> RemoveRange(uint32_t first, uint32_t last, bool cloexec_only);
   // Removes every close-on-exec fd.
   void RemoveCloexec();
   // Returns a copy of the table (fork without CLONE_FILES).

@@ -13,11 +13,14 @@
 
 #include "abi/linux/types.h"
 #include "base/result.h"
+#include "fs/vfs/virtual_dentry.h"
 #include "sentry/memmap/mappable.h"
 #include "sentry/usermem/guest_memory.h"
 #include "sentry/waiter/waiter.h"
 
 namespace kekkai::fs::vfs {
+
+class Inode;
 
 // Status flags a description may change with fcntl(F_SETFL).
 inline constexpr uint32_t kSettableStatusFlags =
@@ -42,7 +45,7 @@ class FileDescription {
   virtual Result<uint64_t> Seek(int64_t offset, int whence);
   // ioctl(2) for commands the VFS layer did not handle. ENOTTY by default.
   virtual Result<uint64_t> Ioctl(sentry::usermem::GuestMemory& mem, uint32_t cmd, uint64_t arg);
-  // fstat(2).
+  // fstat(2). By default, the attributes of the inode at location().
   virtual Result<abi::linux::Stat> Stat();
   // Returns the subset of `mask` that is ready now.
   virtual uint32_t Readiness(uint32_t mask);
@@ -61,9 +64,23 @@ class FileDescription {
   virtual Result<size_t> Getdents(sentry::usermem::GuestMemory& mem, GuestAddr buf, size_t len);
   // Returns what mmap(2) maps for this file, or nullptr (mmap fails with ENODEV).
   virtual std::shared_ptr<sentry::memmap::Mappable> GetMappable() { return nullptr; }
-  // Returns the canonical guest path the file was opened at (symlinks resolved), or
-  // "" for files with no path (pipes, sockets, the caller's stdio).
-  virtual std::string path() const { return ""; }
+  // Returns the canonical guest path the file was opened at (symlinks resolved;
+  // " (deleted)" appended once unlinked), or "" for files with no path (pipes,
+  // sockets, the caller's stdio).
+  virtual std::string path() const;
+  // Flushes written data to where the filesystem keeps it (fsync(2)); a no-op by
+  // default.
+  virtual Result<void> Sync() { return Ok(); }
+  // fallocate(2) with `mode` 0 or FALLOC_FL_KEEP_SIZE: EOPNOTSUPP by default
+  // (ENODEV for files that aren't regular, which the VFS answers).
+  virtual Result<void> Allocate(uint32_t mode, uint64_t offset, uint64_t len);
+
+  // Where the file was opened: set by the VFS for files of the tree, empty for
+  // pipes, sockets and the caller's stdio.
+  const VirtualDentry& location() const { return location_; }
+  void set_location(VirtualDentry vd) { location_ = std::move(vd); }
+  // The inode at location(), or nullptr.
+  Inode* inode() const;
 
   uint32_t flags() const { return flags_.load(std::memory_order_relaxed); }
   // Replaces the settable status flags (F_SETFL).
@@ -73,12 +90,17 @@ class FileDescription {
   bool nonblocking() const { return (flags() & 04000) != 0; }
 
  protected:
+  // lseek(2) of a file whose end is at `size` (SEEK_SET, SEEK_CUR, SEEK_END, and
+  // SEEK_DATA/SEEK_HOLE treating the whole file as data). For Seek overrides.
+  Result<uint64_t> SeekWithSize(int64_t offset, int whence, uint64_t size);
+
   // Serializes offset updates for seekable files.
   std::mutex offset_mu_;
   uint64_t offset_ = 0;
 
  private:
   std::atomic<uint32_t> flags_;
+  VirtualDentry location_;
 };
 
 using FileRef = std::shared_ptr<FileDescription>;

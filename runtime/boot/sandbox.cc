@@ -4,8 +4,17 @@
 
 #include "abi/linux/types.h"
 #include "base/logging.h"
+#include <sys/wait.h>
+
+#include "fs/dev/dev_fs.h"
+#include "fs/gofer/gofer_fs.h"
 #include "fs/host/host_file.h"
-#include "fs/hostview/host_view.h"
+#include "fs/proc/proc_fs.h"
+#include "fs/tmpfs/tmpfs.h"
+#include "fs/vfs/dentry.h"
+#include "fs/vfs/mount.h"
+#include "gofer/policy.h"
+#include "gofer/spawn.h"
 #include "platform/ptrace/ptrace_platform.h"
 #include "sentry/loader/exec.h"
 #include "sentry/mm/memory_manager.h"
@@ -22,11 +31,10 @@ std::string PathVar(const std::vector<std::string>& envp) {
   return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
-// Finds `prog` as execvp(3) would, on PATH inside the view: the first executable
+// Finds `prog` as execvp(3) would, on PATH inside the sandbox: the first executable
 // regular file; EACCES if only non-executable ones exist; ENOENT if none.
-Result<std::string> FindOnPath(fs::vfs::View& view, const fs::vfs::Caller& c,
-                               const std::string& prog, const std::string& path_var,
-                               const std::string& cwd) {
+Result<std::string> FindOnPath(fs::vfs::Vfs& vfs, const fs::vfs::PathContext& ctx,
+                               const std::string& prog, const std::string& path_var) {
   if (prog.find('/') != std::string::npos) return prog;
   bool denied = false;
   size_t start = 0;
@@ -35,17 +43,123 @@ Result<std::string> FindOnPath(fs::vfs::View& view, const fs::vfs::Caller& c,
     if (end == std::string::npos) end = path_var.size();
     std::string dir = path_var.substr(start, end - start);
     start = end + 1;
-    const std::string candidate =
-        sentry::loader::AbsolutePath(cwd, (dir.empty() ? "." : dir) + "/" + prog);
-    auto st = view.Stat(c, candidate, /*follow=*/true);
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + prog;
+    auto st = vfs.Stat(ctx, candidate, /*follow=*/true);
     if (!st.ok() || (st->mode & abi::linux::kSIfmt) != abi::linux::kSIfreg) continue;
-    if (view.Access(c, candidate, /*X_OK=*/1, true).ok()) return candidate;
+    if (vfs.Access(ctx, candidate, /*X_OK=*/1, true).ok()) return candidate;
     denied = true;
   }
   return Errno(denied ? EACCES : ENOENT);
 }
 
+// st_dev numbers of the sandbox's filesystems: major 0, as Linux's anonymous
+// devices (tmpfs, proc) get.
+uint64_t AnonDevice(uint32_t minor) { return fs::dev::MakeDev(0, minor); }
+
+// The directories of the default rootfs that are the sandbox's own tmpfs, with
+// their modes.
+struct PrivateDir {
+  const char* path;
+  uint32_t mode;
+};
+constexpr PrivateDir kPrivateDirs[] = {
+    {"/tmp", 01777}, {"/var/tmp", 01777}, {"/root", 0700},
+    {"/home", 0755}, {"/run", 0755},
+};
+
 }  // namespace
+
+// Builds the file tree: the gofer and its trees, then the mounts.
+Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
+  using gofer::TreeSpec;
+  const bool default_root = cfg.rootfs.empty();
+  std::vector<TreeSpec> trees;
+  TreeSpec root_tree;
+  root_tree.path = default_root ? "/" : cfg.rootfs;
+  root_tree.read_only = !cfg.rootfs_writable;
+  if (default_root) root_tree.policy = gofer::Policy::Options{};
+  trees.push_back(root_tree);
+  // By default the caller's directory is shown read-only even inside a tree the
+  // policy hides (/home/me/project): served as a tree of its own.
+  int cwd_tree = -1;
+  if (default_root && !cfg.caller_cwd.empty()) {
+    ASSIGN_OR_RETURN(gofer::Policy policy, gofer::Policy::Create({}));
+    if (policy.IsHidden(cfg.caller_cwd)) {
+      cwd_tree = static_cast<int>(trees.size());
+      trees.push_back(TreeSpec{cfg.caller_cwd, true, std::nullopt});
+    }
+  }
+  const size_t first_volume = trees.size();
+  for (const auto& v : cfg.volumes) trees.push_back(TreeSpec{v.host, v.read_only, std::nullopt});
+
+  auto spawned = gofer::SpawnGofer(trees);
+  if (!spawned.ok()) {
+    *error = std::string("can't start the gofer: ") + strerror(spawned.error().value());
+    return spawned.error();
+  }
+  gofer_pid_ = spawned->pid;
+  gofer_ = gofer::Client::Create(std::move(spawned->sock));
+
+  uint32_t minor = 1;
+  const auto gofer_root = [&](size_t tree, std::shared_ptr<fs::gofer::GoferFs>* fs)
+      -> Result<fs::vfs::InodeRef> {
+    *fs = std::make_shared<fs::gofer::GoferFs>(gofer_, AnonDevice(minor++));
+    return (*fs)->Root(static_cast<uint32_t>(tree));
+  };
+  const auto tmpfs = [&](const char* path, uint32_t mode) -> Result<void> {
+    auto fs = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++));
+    ASSIGN_OR_RETURN(fs::vfs::InodeRef root, fs->NewRoot(mode, 0, 0));
+    return vfs_->MountAt(path, fs, std::move(root), false);
+  };
+
+  vfs_ = std::make_unique<fs::vfs::Vfs>();
+  std::shared_ptr<fs::gofer::GoferFs> rootfs;
+  auto root = gofer_root(0, &rootfs);
+  if (!root.ok()) {
+    *error = "can't serve " + root_tree.path + " as the root: " + strerror(root.error().value());
+    return root.error();
+  }
+  RETURN_IF_ERROR(vfs_->MountRoot(rootfs, *std::move(root), root_tree.read_only));
+
+  fs::dev::DevOptions dev_opts;
+  dev_opts.device = AnonDevice(minor++);
+  fs::dev::DevFs dev = fs::dev::NewDevFs(dev_opts);
+  RETURN_IF_ERROR(vfs_->MountAt("/dev", dev.fs, dev.root, false));
+  fs::proc::ProcFs proc = fs::proc::NewProcFs(AnonDevice(minor++));
+  RETURN_IF_ERROR(vfs_->MountAt("/proc", proc.fs, proc.root, false));
+  RETURN_IF_ERROR(tmpfs("/dev/shm", 01777));
+  if (default_root) {
+    for (const PrivateDir& d : kPrivateDirs) RETURN_IF_ERROR(tmpfs(d.path, d.mode));
+  } else {
+    RETURN_IF_ERROR(tmpfs("/tmp", 01777));  // As runsc does without a /tmp mount.
+  }
+  if (cwd_tree >= 0) {
+    std::shared_ptr<fs::gofer::GoferFs> fs;
+    ASSIGN_OR_RETURN(fs::vfs::InodeRef r, gofer_root(static_cast<size_t>(cwd_tree), &fs));
+    RETURN_IF_ERROR(vfs_->MountAt(cfg.caller_cwd, fs, std::move(r), true));
+  }
+  for (size_t i = 0; i < cfg.volumes.size(); ++i) {
+    const auto& v = cfg.volumes[i];
+    std::shared_ptr<fs::gofer::GoferFs> fs;
+    auto r = gofer_root(first_volume + i, &fs);
+    if (!r.ok()) {
+      *error = "volume " + v.host + ": " + strerror(r.error().value());
+      return r.error();
+    }
+    if (auto m = vfs_->MountAt(v.guest, fs, *std::move(r), v.read_only); !m.ok()) {
+      *error = "volume " + v.host + ": can't mount at " + v.guest + ": " +
+               strerror(m.error().value());
+      return m.error();
+    }
+  }
+
+  // memfd_create's files: an internal tmpfs, outside the tree.
+  auto memfd_fs = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++));
+  ASSIGN_OR_RETURN(fs::vfs::InodeRef memfd_root, memfd_fs->NewRoot(01777, 0, 0));
+  auto memfd_dentry = std::make_shared<fs::vfs::Dentry>(memfd_root);
+  memfd_dir_ = {std::make_shared<fs::vfs::Mount>(memfd_fs, memfd_dentry, false, 0), memfd_dentry};
+  return Ok();
+}
 
 Result<std::unique_ptr<Sandbox>> Sandbox::Create(SandboxConfig cfg, std::string* error) {
   std::unique_ptr<Sandbox> s(new Sandbox());
@@ -55,36 +169,32 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Create(SandboxConfig cfg, std::string*
     return Errno(ENODEV);
   }
   ASSIGN_OR_RETURN(s->platform_, platform::ptrace::NewPtracePlatform(s->memory_file_->fd()));
-
-  fs::hostview::HostView::Options vo;
-  vo.visible_home_dir = cfg.caller_cwd;
-  auto view = fs::hostview::HostView::Create(vo);
-  if (!view.ok()) {
-    *error = std::string("can't open the host's root: ") + strerror(view.error().value());
-    return view.error();
-  }
-  s->view_ = std::move(view).value();
+  RETURN_IF_ERROR(s->BuildFiles(cfg, error));
   s->syscalls_ = std::make_unique<sentry::kernel::SyscallTable>(syscalls::X86_64Table());
 
   sentry::kernel::KernelOptions ko;
   ko.platform = s->platform_.get();
   ko.memory_file = s->memory_file_.get();
   ko.syscalls = s->syscalls_.get();
-  ko.view = s->view_.get();
+  ko.vfs = s->vfs_.get();
+  ko.memfd_dir = s->memfd_dir_;
   ko.hostname = cfg.hostname;
   ko.strace = cfg.strace;
   ASSIGN_OR_RETURN(s->kernel_, sentry::kernel::Kernel::Create(ko));
 
   sentry::auth::Credentials creds;
-  const fs::vfs::Caller caller{&creds, 1, ""};
-  auto cwd = s->view_->ResolveDirectory(caller, cfg.cwd);
+  fs::vfs::PathContext ctx;
+  ctx.creds = &creds;
+  ctx.root = ctx.start = s->vfs_->root();
+  auto cwd = s->vfs_->Resolve(ctx, cfg.cwd, {.directory = true});
   if (!cwd.ok()) {
     *error = "working directory " + cfg.cwd + ": " + strerror(cwd.error().value()) +
              " in the sandbox";
     return Errno(ENOTDIR);
   }
+  ctx.start = *cwd;
   const std::string& prog = cfg.argv[0];
-  auto found = FindOnPath(*s->view_, caller, prog, PathVar(cfg.envp), *cwd);
+  auto found = FindOnPath(*s->vfs_, ctx, prog, PathVar(cfg.envp));
   if (!found.ok()) {
     *error = prog + (found.error().value() == ENOENT ? ": executable file not found in $PATH"
                                                      : ": permission denied");
@@ -92,9 +202,8 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Create(SandboxConfig cfg, std::string*
   }
 
   sentry::loader::ExecRequest req;
-  req.view = s->view_.get();
-  req.caller = caller;
-  req.cwd = *cwd;
+  req.vfs = s->vfs_.get();
+  req.ctx = ctx;
   req.filename = *found;
   req.argv = cfg.argv;
   req.envp = cfg.envp;
@@ -122,6 +231,7 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Create(SandboxConfig cfg, std::string*
 
   s->init_.mm = std::move(image->mm);
   s->init_.fds = std::move(fds);
+  s->init_.root = ctx.root;
   s->init_.cwd = *cwd;
   s->init_.comm = prog.substr(prog.rfind('/') + 1).substr(0, 15);
   s->init_.exe = image->exe;
@@ -137,10 +247,17 @@ Sandbox::~Sandbox() {
     running_ = false;
   }
   // The kernel goes first: it owns the tasks, whose address spaces belong to the
-  // platform and whose files belong to the view.
+  // platform and whose files belong to the file tree.
   kernel_.reset();
   init_ = {};
-  view_.reset();
+  memfd_dir_ = {};
+  vfs_.reset();
+  // Closing the last reference to the socket ends the gofer.
+  gofer_.reset();
+  if (gofer_pid_ > 0) {
+    while (waitpid(gofer_pid_, nullptr, 0) < 0 && errno == EINTR) {
+    }
+  }
   platform_.reset();
 }
 

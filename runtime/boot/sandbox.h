@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "base/result.h"
-#include "fs/vfs/view.h"
+#include "fs/vfs/vfs.h"
+#include "gofer/client.h"
 #include "platform/platform.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/mm/memory_file.h"
@@ -24,13 +25,24 @@ struct SandboxConfig {
   std::vector<std::string> argv;  // argv[0] is looked up on PATH unless it has a '/'.
   std::vector<std::string> envp;
   std::string cwd = "/";           // The guest's working directory.
-  std::string caller_cwd;          // The caller's directory: shown read-only in the view.
+  std::string caller_cwd;          // The caller's directory: shown read-only by default.
   std::string hostname = "kekkai";
+  // The host directory served as /; empty: the host's / (minus what the policy
+  // hides, with the sandbox's own /tmp, /var/tmp, /root, /home, /run).
+  std::string rootfs;
+  bool rootfs_writable = false;    // --overlay=none.
+  struct Volume {
+    std::string host, guest;
+    bool read_only = false;
+  };
+  std::vector<Volume> volumes;
 };
 
 class Sandbox {
  public:
-  // Builds the sandbox and loads the program. Errors: ENOENT (program not found),
+  // Builds the sandbox — starts the gofer, mounts the file tree — and loads the
+  // program. Call from a thread that lives as long as the sandbox (the gofer dies
+  // with it). Errors: ENOENT (program not found),
   // EACCES/ENOEXEC/ELOOP/E2BIG (it can't be run), ENOTDIR (no such working
   // directory), ENODEV (no usable platform); `error` gets a one-line reason.
   static Result<std::unique_ptr<Sandbox>> Create(SandboxConfig cfg, std::string* error);
@@ -44,10 +56,15 @@ class Sandbox {
 
  private:
   Sandbox() = default;
+  // Starts the gofer and builds the file tree (vfs_, memfd_dir_).
+  Result<void> BuildFiles(const SandboxConfig& cfg, std::string* error);
 
   std::unique_ptr<sentry::mm::MemoryFile> memory_file_;
   std::unique_ptr<platform::Platform> platform_;
-  std::unique_ptr<fs::vfs::View> view_;
+  pid_t gofer_pid_ = -1;
+  std::shared_ptr<gofer::Client> gofer_;
+  std::unique_ptr<fs::vfs::Vfs> vfs_;
+  fs::vfs::VirtualDentry memfd_dir_;
   std::unique_ptr<sentry::kernel::SyscallTable> syscalls_;
   std::unique_ptr<sentry::kernel::Kernel> kernel_;
   sentry::kernel::Kernel::InitProcess init_;

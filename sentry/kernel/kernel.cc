@@ -8,7 +8,7 @@ using namespace abi::linux;
 
 Result<std::unique_ptr<Kernel>> Kernel::Create(const KernelOptions& opts) {
   if (opts.platform == nullptr || opts.memory_file == nullptr || opts.syscalls == nullptr ||
-      opts.view == nullptr) {
+      opts.vfs == nullptr) {
     return Errno(EINVAL);
   }
   ASSIGN_OR_RETURN(std::unique_ptr<Reactor> reactor, Reactor::Create());
@@ -39,6 +39,7 @@ Result<Task*> Kernel::StartInit(InitProcess p) {
     o.mm = std::move(p.mm);
     o.fds = std::move(p.fds);
     o.creds = std::move(p.creds);
+    o.root = std::move(p.root);
     o.cwd = std::move(p.cwd);
     o.comm = std::move(p.comm);
     o.exe = std::move(p.exe);

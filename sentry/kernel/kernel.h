@@ -20,7 +20,7 @@
 #include "sentry/kernel/syscall_table.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
-#include "fs/vfs/view.h"
+#include "fs/vfs/vfs.h"
 #include "sentry/mm/memory_file.h"
 #include "sentry/mm/memory_manager.h"
 
@@ -30,7 +30,10 @@ struct KernelOptions {
   platform::Platform* platform = nullptr;        // Not owned.
   mm::MemoryFile* memory_file = nullptr;          // Not owned.
   const SyscallTable* syscalls = nullptr;         // Not owned.
-  fs::vfs::View* view = nullptr;                  // Not owned: the guest's files.
+  fs::vfs::Vfs* vfs = nullptr;                    // Not owned: the guest's file tree.
+  // A directory outside the tree whose filesystem makes memfd_create's files
+  // (a tmpfs root).
+  fs::vfs::VirtualDentry memfd_dir;
   std::string hostname = "kekkai";
   bool strace = false;
 };
@@ -49,7 +52,8 @@ class Kernel {
   Scheduler& scheduler() { return *scheduler_; }
   FutexTable& futexes() { return futexes_; }
   const std::string& hostname() const { return opts_.hostname; }
-  fs::vfs::View& view() const { return *opts_.view; }
+  fs::vfs::Vfs& vfs() const { return *opts_.vfs; }
+  const fs::vfs::VirtualDentry& memfd_dir() const { return opts_.memfd_dir; }
   // Returns a fresh, empty address space for exec.
   Result<std::shared_ptr<mm::MemoryManager>> NewMemoryManager();
   bool strace() const { return opts_.strace; }
@@ -62,7 +66,8 @@ class Kernel {
     std::shared_ptr<mm::MemoryManager> mm;
     std::shared_ptr<fs::vfs::FdTable> fds;
     auth::Credentials creds;
-    std::string cwd;
+    fs::vfs::VirtualDentry root;
+    fs::vfs::VirtualDentry cwd;
     std::string comm;
     std::string exe;  // Canonical path of the program (/proc/self/exe).
     uint64_t entry = 0;

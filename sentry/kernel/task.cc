@@ -15,6 +15,7 @@ Task::Task(Kernel& k, Options opts)
       mm_(std::move(opts.mm)),
       fds_(std::move(opts.fds)),
       creds_(std::move(opts.creds)),
+      root_(std::move(opts.root)),
       cwd_(std::move(opts.cwd)),
       comm_(std::move(opts.comm)),
       exe_(std::move(opts.exe)) {}
@@ -49,7 +50,15 @@ int32_t Task::FdLimit() const {
   return static_cast<int32_t>(std::min<uint64_t>(cur, fs::vfs::FdTable::kDefaultMaxFds));
 }
 
+namespace {
+// The task whose fiber runs on this worker thread (a fiber never migrates).
+thread_local Task* current_task = nullptr;
+}  // namespace
+
+Task* Task::Current() { return current_task; }
+
 void Task::Run() {
+  current_task = this;
   worker_cpu_start_ns_ = ThreadCpuTimeNs();
   auto ctx = kernel_.platform().NewContext();
   if (!ctx.ok()) {

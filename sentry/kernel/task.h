@@ -15,7 +15,7 @@
 #include "abi/linux/signal.h"
 #include "base/result.h"
 #include "fs/vfs/fd_table.h"
-#include "fs/vfs/view.h"
+#include "fs/vfs/vfs.h"
 #include "platform/platform.h"
 #include "sentry/auth/credentials.h"
 #include "sentry/kernel/reactor.h"
@@ -45,7 +45,8 @@ class Task final : public waiter::Waiter {
     std::shared_ptr<mm::MemoryManager> mm;
     std::shared_ptr<fs::vfs::FdTable> fds;
     auth::Credentials creds;
-    std::string cwd = "/";
+    fs::vfs::VirtualDentry root;  // The task's root directory (chroot).
+    fs::vfs::VirtualDentry cwd;
     std::string comm;
     std::string exe;
   };
@@ -60,8 +61,13 @@ class Task final : public waiter::Waiter {
   fs::vfs::FdTable& fd_table() const { return *fds_; }
   const auth::Credentials& creds() const { return creds_; }
   platform::CpuState& cpu() { return cpu_; }
-  const std::string& cwd() const { return cwd_; }
-  void set_cwd(std::string cwd) { cwd_ = std::move(cwd); }
+  // The task running on this thread (nullptr off task fibers). Filesystems that
+  // show the caller's own view (/proc/self) ask it.
+  static Task* Current();
+  const fs::vfs::VirtualDentry& root() const { return root_; }
+  void set_root(fs::vfs::VirtualDentry root) { root_ = std::move(root); }
+  const fs::vfs::VirtualDentry& cwd() const { return cwd_; }
+  void set_cwd(fs::vfs::VirtualDentry cwd) { cwd_ = std::move(cwd); }
   // The program's canonical path (/proc/self/exe).
   const std::string& exe() const { return exe_; }
   // Returns the CPU time this thread has used: its guest code and the host's work
@@ -70,8 +76,9 @@ class Task final : public waiter::Waiter {
   uint64_t CpuTimeNs() const;
   // Returns the fd-table size RLIMIT_NOFILE allows (new fds must be below it).
   int32_t FdLimit() const;
-  // Returns what a path operation sees of this task.
-  fs::vfs::Caller caller() const { return {&creds_, tgid(), exe_}; }
+  // Returns what a path operation sees of this task: its credentials and root,
+  // with relative paths starting at its working directory.
+  fs::vfs::PathContext path_context() const { return {&creds_, root_, cwd_, umask_}; }
   uint32_t umask() const { return umask_; }
   void set_umask(uint32_t m) { umask_ = m & 0777; }
   const std::string& comm() const { return comm_; }
@@ -173,7 +180,8 @@ class Task final : public waiter::Waiter {
   std::shared_ptr<mm::MemoryManager> mm_;
   std::shared_ptr<fs::vfs::FdTable> fds_;
   auth::Credentials creds_;
-  std::string cwd_;
+  fs::vfs::VirtualDentry root_;
+  fs::vfs::VirtualDentry cwd_;
   uint32_t umask_ = 022;
   std::string comm_;
   std::string exe_;

@@ -11,23 +11,17 @@ namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 
-// Opens `path` as a program: a regular file the caller may execute.
-Result<fs::vfs::FileRef> OpenProgram(const ExecRequest& req, const std::string& abs) {
-  ASSIGN_OR_RETURN(fs::vfs::FileRef file,
-                   req.view->Open(req.caller, abs, abi::linux::kORdonly, 0));
-  ASSIGN_OR_RETURN(abi::linux::Stat st, file->Stat());
-  if ((st.mode & abi::linux::kSIfmt) != abi::linux::kSIfreg) return Errno(EACCES);
-  RETURN_IF_ERROR(req.view->Access(req.caller, abs, /*X_OK=*/1, /*follow=*/true));
-  return file;
+// Opens `vd` as a program: a regular file the caller may execute (reading it needs
+// no read permission, as on Linux).
+Result<fs::vfs::FileRef> OpenProgram(const ExecRequest& req, const fs::vfs::VirtualDentry& vd) {
+  fs::vfs::Inode& inode = *vd.dentry->inode();
+  if (!inode.is_regular()) return Errno(EACCES);
+  ASSIGN_OR_RETURN(abi::linux::Stat st, inode.Stat());
+  RETURN_IF_ERROR(fs::vfs::CheckPermission(req.ctx.creds, st, fs::vfs::kMayExec));
+  return fs::vfs::Vfs::OpenAt(nullptr, vd, abi::linux::kORdonly);
 }
 
 }  // namespace
-
-std::string AbsolutePath(const std::string& cwd, const std::string& path) {
-  if (!path.empty() && path[0] == '/') return path;
-  if (cwd.empty() || cwd == "/") return "/" + path;
-  return cwd + "/" + path;
-}
 
 Result<size_t> FileSource::ReadAt(std::span<std::byte> dst, uint64_t offset) {
   return file_->PRead(dst, offset);
@@ -63,15 +57,19 @@ Result<std::optional<Shebang>> ParseShebang(std::span<const std::byte> head) {
 }
 
 Result<ExecImage> Exec(const ExecRequest& req) {
-  if (req.view == nullptr || !req.new_mm) return Errno(EINVAL);
-  if (req.filename.empty()) return Errno(ENOENT);
+  if (req.vfs == nullptr || !req.new_mm) return Errno(EINVAL);
+  if (req.filename.empty() && !req.program.ok()) return Errno(ENOENT);
   // The name the current file goes by: as given to execve, then as each #! line
   // names its interpreter (binfmt_script's bprm->interp).
   std::string name = req.filename;
-  std::string abs = AbsolutePath(req.cwd, name);
+  fs::vfs::VirtualDentry vd = req.program;
+  if (!vd.ok()) {
+    ASSIGN_OR_RETURN(vd, req.vfs->Resolve(req.ctx, name, {.follow = !req.nofollow}));
+  }
   std::vector<std::string> argv = req.argv;
   for (int depth = 0;; ++depth) {
-    ASSIGN_OR_RETURN(fs::vfs::FileRef file, OpenProgram(req, abs));
+    if (vd.dentry->inode()->is_symlink()) return Errno(ELOOP);
+    ASSIGN_OR_RETURN(fs::vfs::FileRef file, OpenProgram(req, vd));
     std::byte head[kShebangMax];
     ASSIGN_OR_RETURN(size_t n, file->PRead(head, 0));
     ASSIGN_OR_RETURN(std::optional<Shebang> shebang, ParseShebang(std::span(head, n)));
@@ -84,7 +82,7 @@ Result<ExecImage> Exec(const ExecRequest& req) {
       for (size_t i = 1; i < argv.size(); ++i) next.push_back(argv[i]);
       argv = std::move(next);
       name = shebang->interpreter;
-      abs = AbsolutePath(req.cwd, name);
+      ASSIGN_OR_RETURN(vd, req.vfs->Resolve(req.ctx, name, {.follow = true}));
       continue;
     }
     ASSIGN_OR_RETURN(std::shared_ptr<mm::MemoryManager> mm, req.new_mm());
@@ -92,22 +90,21 @@ Result<ExecImage> Exec(const ExecRequest& req) {
     LoadRequest lr;
     lr.file = &source;
     lr.execfn = req.filename;
-    lr.exe_path = file->path().empty() ? abs : file->path();
+    lr.exe_path = fs::vfs::PathOf(vd);
     lr.argv = argv;
     lr.envp = req.envp;
-    if (req.caller.creds != nullptr) {
-      lr.uid = req.caller.creds->uid;
-      lr.euid = req.caller.creds->euid;
-      lr.gid = req.caller.creds->gid;
-      lr.egid = req.caller.creds->egid;
+    if (req.ctx.creds != nullptr) {
+      lr.uid = req.ctx.creds->uid;
+      lr.euid = req.ctx.creds->euid;
+      lr.gid = req.ctx.creds->gid;
+      lr.egid = req.ctx.creds->egid;
     }
     lr.stack_rlimit = req.stack_rlimit;
     lr.open_interpreter = [&](const std::string& path)
         -> Result<std::unique_ptr<ExecutableSource>> {
       // The interpreter needs only to be a regular file, not executable (as Linux).
       ASSIGN_OR_RETURN(fs::vfs::FileRef interp,
-                       req.view->Open(req.caller, AbsolutePath(req.cwd, path),
-                                      abi::linux::kORdonly, 0));
+                       req.vfs->Open(req.ctx, path, abi::linux::kORdonly, 0));
       ASSIGN_OR_RETURN(abi::linux::Stat st, interp->Stat());
       if ((st.mode & abi::linux::kSIfmt) != abi::linux::kSIfreg) return Errno(EACCES);
       return std::unique_ptr<ExecutableSource>(new FileSource(std::move(interp)));

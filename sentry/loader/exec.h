@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
-#include "fs/vfs/view.h"
+#include "fs/vfs/vfs.h"
 #include "sentry/loader/executable_source.h"
 #include "sentry/loader/loader.h"
 
@@ -38,10 +38,13 @@ struct Shebang {
 Result<std::optional<Shebang>> ParseShebang(std::span<const std::byte> head);
 
 struct ExecRequest {
-  fs::vfs::View* view = nullptr;
-  fs::vfs::Caller caller;
-  std::string cwd;       // For relative paths (the program's and an interpreter's).
+  fs::vfs::Vfs* vfs = nullptr;
+  // Who runs it, and where relative paths (the program's, an interpreter's) start.
+  fs::vfs::PathContext ctx;
   std::string filename;  // The path as given to execve (AT_EXECFN, a script's argv).
+  // execveat(fd, "", AT_EMPTY_PATH): the program is this place, not `filename`.
+  fs::vfs::VirtualDentry program;
+  bool nofollow = false;  // AT_SYMLINK_NOFOLLOW: a final symlink is ELOOP.
   std::vector<std::string> argv, envp;
   uint64_t stack_rlimit = uint64_t{8} << 20;
   // Returns a fresh, empty address space.
@@ -68,9 +71,6 @@ class FileSource : public ExecutableSource {
  private:
   fs::vfs::FileRef file_;
 };
-
-// Returns `path` made absolute against `cwd` (no symlink resolution).
-std::string AbsolutePath(const std::string& cwd, const std::string& path);
 
 }  // namespace kekkai::sentry::loader
 

@@ -41,11 +41,5 @@ TEST(ShebangTest, LongArgumentIsCutNotRefused) {
   EXPECT_EQ(s.arg->size(), kShebangMax - 2 - 8);
 }
 
-TEST(ExecPathTest, AbsolutePath) {
-  EXPECT_EQ(AbsolutePath("/work", "a/b"), "/work/a/b");
-  EXPECT_EQ(AbsolutePath("/", "x"), "/x");
-  EXPECT_EQ(AbsolutePath("/work", "/abs"), "/abs");
-}
-
 }  // namespace
 }  // namespace kekkai::sentry::loader

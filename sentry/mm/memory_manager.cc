@@ -23,6 +23,28 @@ namespace {
 std::atomic<uint64_t> g_next_mm_id{1};
 }  // namespace
 
+// Files hold this weakly; the manager detaches it when it goes, waiting for an
+// invalidation in progress (which holds mu_ and so runs before the teardown).
+class MemoryManager::FileSpace final : public memmap::MappingSpace {
+ public:
+  explicit FileSpace(MemoryManager* mm) : mm_(mm) {}
+
+  void InvalidateFile(const memmap::Mappable& file, uint64_t start, uint64_t end) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (mm_ != nullptr) mm_->InvalidateFile(file, start, end);
+  }
+
+  void Detach() {
+    std::lock_guard<std::mutex> l(mu_);
+    mm_ = nullptr;
+  }
+
+ private:
+  // Held while calling into the manager; taken before the manager's mu_.
+  std::mutex mu_;
+  MemoryManager* mm_;
+};
+
 MemoryManager::OpLock::OpLock(MemoryManager& mm) : mm_(mm) { mm_.mu_.lock(); }
 
 MemoryManager::OpLock::~OpLock() {
@@ -48,12 +70,17 @@ MemoryManager::OpLock::~OpLock() {
 }
 
 MemoryManager::MemoryManager(MemoryFile& mf, std::unique_ptr<platform::AddressSpace> as)
-    : mf_(mf), as_(std::move(as)), id_(g_next_mm_id.fetch_add(1)) {
+    : mf_(mf),
+      as_(std::move(as)),
+      id_(g_next_mm_id.fetch_add(1)),
+      file_space_(std::make_shared<FileSpace>(this)) {
   max_address_ = PageRoundDown(as_->max_user_address());
   mmap_base_ = max_address_;
 }
 
 MemoryManager::~MemoryManager() {
+  // No file may call in once teardown starts.
+  file_space_->Detach();
   // Tear the guest address space down before its pages can be reused.
   as_.reset();
   for (const auto& [start, pma] : pmas_) mf_.DecRef(pma.file_range());
@@ -96,6 +123,26 @@ uint64_t MemoryManager::virtual_bytes() const {
 uint64_t MemoryManager::resident_bytes() const {
   std::lock_guard<std::mutex> l(mu_);
   return pmas_.TotalBytes();
+}
+
+void MemoryManager::RegisterFile(memmap::Mappable& file) {
+  file.AddMappingSpace(std::weak_ptr<memmap::MappingSpace>(file_space_));
+}
+
+void MemoryManager::InvalidateFile(const memmap::Mappable& file, uint64_t start, uint64_t end) {
+  if (start >= end) return;
+  OpLock lock(*this);
+  std::vector<AddrRange> drop;
+  for (const auto& [vstart, v] : vmas_) {
+    if (v.file.get() != &file) continue;
+    // The VMA maps file offsets [v.offset, v.offset + length).
+    const uint64_t lo = std::max(start, v.offset);
+    const uint64_t hi = std::min(end, v.offset + v.length());
+    if (lo >= hi) continue;
+    drop.push_back({v.start + (lo - v.offset), v.start + (hi - v.offset)});
+  }
+  // Private copies go too: past the end of the file there is nothing to map.
+  for (const AddrRange& r : drop) DropPmasLocked(r.start, r.end);
 }
 
 void MemoryManager::ReleaseLocked(Vma&& vma) {

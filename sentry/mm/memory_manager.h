@@ -15,6 +15,15 @@
 // the file cannot be read for. The file is read with the lock dropped (see
 // WithFileReads): ReadAt may do slow host I/O and may take file locks that a
 // thread copying to guest memory holds while waiting for this lock.
+//
+// Files whose pages live in the MemoryFile (Mappable::shares_pages: tmpfs,
+// memfd) are mapped with their own pages instead, taken with SharedPage under
+// the lock (each PMA holding its own reference, as for any page): MAP_SHARED
+// mappings are the file's memory (writable when the file was opened for
+// writing), MAP_PRIVATE ones map them copy-on-write, so they see the file change
+// until they write a page, as Linux. Such a file calls InvalidateFile (through
+// the MappingSpace this manager registers with it at mmap and fork) when it
+// drops pages, and the next touch of them faults again.
 #ifndef KEKKAI_SENTRY_MM_MEMORY_MANAGER_H_
 #define KEKKAI_SENTRY_MM_MEMORY_MANAGER_H_
 
@@ -55,9 +64,10 @@ struct MMapOpts {
   // File offset mapped at the start (page-aligned; file mappings only).
   uint64_t offset = 0;
   // The file was opened for writing. MAP_SHARED|PROT_WRITE (at mmap or later by
-  // mprotect) needs it (EACCES otherwise, as Linux); writable shared file
-  // mappings are not supported yet (ENODEV at mmap, EACCES at mprotect).
-  // MAP_PRIVATE file mappings may always be made writable.
+  // mprotect) needs it (EACCES otherwise, as Linux); writable shared mappings of
+  // files that don't share their pages (Mappable::shares_pages) are not
+  // supported (ENODEV at mmap, EACCES at mprotect). MAP_PRIVATE file mappings
+  // may always be made writable.
   bool file_writable = false;
 };
 
@@ -161,6 +171,10 @@ class MemoryManager final : public usermem::GuestMemory {
   uint64_t resident_bytes() const;
 
  private:
+  // What files that share their pages see of this manager (the MappingSpace
+  // registered with them); outlives it, forgetting it at destruction.
+  class FileSpace;
+
   // Holds mu_ for one operation. On release it flushes the platform if mappings
   // were removed or replaced (so no page is freed while a running guest thread
   // could still reach it through a queued mapping), unlocks, and only then drops
@@ -251,6 +265,17 @@ class MemoryManager final : public usermem::GuestMemory {
   // first one on. Sets *changed when it created PMAs.
   FileBacking BackFilePagesLocked(const Vma& vma, uint64_t start, uint64_t end, uint64_t want_start,
                                   uint64_t want_end, bool* changed);
+  // BackFilePagesLocked for a file that shares its pages: takes them from the
+  // file (no read to ask for). A page the file can't give stops the backing
+  // where it falls in [want_start, want_end).
+  FileBacking BackSharedFilePagesLocked(const Vma& vma, uint64_t start, uint64_t end,
+                                        uint64_t want_start, uint64_t want_end, bool* changed);
+  // Drops the pages of file offsets [start, end) of `file` from every VMA that
+  // maps it (MappingSpace::InvalidateFile). Takes mu_.
+  void InvalidateFile(const memmap::Mappable& file, uint64_t start, uint64_t end);
+  // Registers this manager with `file` (Mappable::AddMappingSpace) before a VMA
+  // of it is made; a no-op for files that don't share pages. Any lock.
+  void RegisterFile(memmap::Mappable& file);
   // Releases the staged_ pages no PMA took (after the lock is dropped).
   void DropStagedLocked();
   Result<uint64_t> FindUnmappedLocked(uint64_t length, uint64_t hint) const;
@@ -331,6 +356,8 @@ class MemoryManager final : public usermem::GuestMemory {
   bool staged_used_ = false;
   std::optional<FileReadRequest> need_;
   ExecInfo exec_info_;
+  // Registered with every mapped file (see FileSpace).
+  std::shared_ptr<FileSpace> file_space_;
 };
 
 template <typename Pass>

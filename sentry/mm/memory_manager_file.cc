@@ -90,6 +90,9 @@ void MemoryManager::DropStagedLocked() {
 MemoryManager::FileBacking MemoryManager::BackFilePagesLocked(const Vma& vma, uint64_t start,
                                                               uint64_t end, uint64_t want_start,
                                                               uint64_t want_end, bool* changed) {
+  if (vma.file->shares_pages()) {
+    return BackSharedFilePagesLocked(vma, start, end, want_start, want_end, changed);
+  }
   using Stop = FileBacking::Stop;
   FileBacking result{want_end, Stop::kNone};
   // The unbacked pages that no staged data covers: the read to ask for.
@@ -153,6 +156,60 @@ MemoryManager::FileBacking MemoryManager::BackFilePagesLocked(const Vma& vma, ui
       need_->length = kPageSize;
     }
   }
+  return result;
+}
+
+MemoryManager::FileBacking MemoryManager::BackSharedFilePagesLocked(const Vma& vma, uint64_t start,
+                                                                    uint64_t end,
+                                                                    uint64_t want_start,
+                                                                    uint64_t want_end,
+                                                                    bool* changed) {
+  using Stop = FileBacking::Stop;
+  FileBacking result{want_end, Stop::kNone};
+  // Private mappings see the file's pages until they write (then BreakCowLocked
+  // copies them: the file holds its own reference, so never in place).
+  const bool cow = !vma.shared;
+  Pma run;  // Pages taken, not inserted yet.
+  auto flush = [&] {
+    if (run.start == run.end) return;
+    pmas_.Insert(run);
+    if (changed != nullptr) *changed = true;
+    run = {};
+  };
+  bool stopped = false;
+  for (const AddrRange& gap : pmas_.Gaps(start, end)) {
+    for (uint64_t a = gap.start; a < gap.end && !stopped; a += kPageSize) {
+      // Fault-around maps what the file has, as Linux's filemap_map_pages: it
+      // never fills holes the guest did not touch.
+      const bool wanted = a >= want_start && a < want_end;
+      const Result<uint64_t> page = vma.file->SharedPage(vma.OffsetOf(a), /*allocate=*/wanted);
+      if (!page.ok() && !wanted && page.error() == Errno(ENOENT)) {
+        flush();
+        continue;
+      }
+      if (!page.ok()) {
+        flush();
+        // Past the end of the file, or out of space (SIGBUS, as Linux's
+        // shmem_fault), or memory.
+        if (a >= want_start && a < result.backed_end) {
+          result.backed_end = a;
+          result.stop = page.error() == Errno(ENOMEM) ? Stop::kNoMem : Stop::kBusErr;
+        }
+        // The wanted range is decided once a page in or after it fails.
+        if (a >= want_start) stopped = true;
+        continue;
+      }
+      if (run.end == a && run.OffsetOf(a) == *page) {
+        run.end = a + kPageSize;
+      } else {
+        flush();
+        run = Pma{.start = a, .end = a + kPageSize, .file_offset = *page, .needs_cow = cow};
+      }
+    }
+    if (stopped) break;
+  }
+  flush();
+  pmas_.MergeRange(start, end);
   return result;
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <functional>
 #include <future>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -534,6 +535,146 @@ TEST_F(MemoryManagerFileTest, SameOffsetInTwoMappingsGetsTwoPages) {
   Write(kX, "one");
   EXPECT_EQ(Read(kX + P, 3), f->data().substr(0, 3));
   EXPECT_EQ(mf_->usage(), 2 * P);
+}
+
+// ---------------------------------------------------------------- files that share pages
+
+// A file whose pages live in the MemoryFile (as tmpfs's): `pages` pages, each
+// allocated on first use, handed out by SharedPage; Shrink drops pages as a
+// truncation does (see Mappable::SharedPage, MappingSpace).
+class SharingFile : public memmap::Mappable {
+ public:
+  SharingFile(MemoryFile& mf, uint64_t pages) : mf_(mf), pages_(pages) {}
+  ~SharingFile() override {
+    for (const auto& [index, off] : data_) mf_.DecRef({off, off + P});
+  }
+
+  Result<size_t> ReadAt(std::span<std::byte>, uint64_t) override { return Errno(EIO); }
+  Result<uint64_t> Size() override {
+    std::lock_guard<std::mutex> l(mu_);
+    return pages_ * P;
+  }
+  uint64_t device() const override { return 0x2a; }
+  uint64_t inode() const override { return 7; }
+  std::string path() const override { return "/dev/shm/sharing"; }
+  bool shares_pages() const override { return true; }
+  Result<uint64_t> SharedPage(uint64_t offset, bool allocate) override {
+    std::lock_guard<std::mutex> l(mu_);
+    if (offset >= pages_ * P) return Errno(EFAULT);
+    auto it = data_.find(offset / P);
+    if (it == data_.end()) {
+      if (!allocate) return Errno(ENOENT);
+      ASSIGN_OR_RETURN(FileRange fr, mf_.Allocate(P));
+      it = data_.emplace(offset / P, fr.start).first;
+    }
+    mf_.IncRef({it->second, it->second + P});
+    return it->second;
+  }
+  void AddMappingSpace(std::weak_ptr<memmap::MappingSpace> space) override {
+    spaces_.Add(std::move(space));
+  }
+
+  // Returns the file's byte at `offset` (its page must exist).
+  char At(uint64_t offset) {
+    std::lock_guard<std::mutex> l(mu_);
+    const uint64_t off = data_.at(offset / P);
+    return static_cast<char>(mf_.View({off, off + P})[offset % P]);
+  }
+  void Shrink(uint64_t pages) {
+    std::vector<uint64_t> gone;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      pages_ = pages;
+      for (auto it = data_.lower_bound(pages); it != data_.end(); it = data_.erase(it)) {
+        gone.push_back(it->second);
+      }
+    }
+    spaces_.Invalidate(*this, pages * P, UINT64_MAX);
+    for (uint64_t off : gone) mf_.DecRef({off, off + P});
+  }
+  size_t spaces() { return spaces_.size(); }
+
+ private:
+  MemoryFile& mf_;
+  std::mutex mu_;
+  uint64_t pages_;
+  std::map<uint64_t, uint64_t> data_;
+  memmap::MappingSpaceSet spaces_;
+};
+
+TEST_F(MemoryManagerFileTest, SharedMappingsOfSharingFilesAreTheFile) {
+  auto f = std::make_shared<SharingFile>(*mf_, 4);
+  MMapOpts o = FileOpts(nullptr, 4 * P, 0, kRW, kX, /*shared=*/true);
+  o.file = f;
+  EXPECT_EQ(MMapErr(*mm_, o), EACCES) << "PROT_WRITE needs a writable file";
+  o.file_writable = true;
+  ASSERT_EQ(MMapErr(*mm_, o), 0);
+  EXPECT_EQ(f->spaces(), 1u);
+  ASSERT_EQ(GuestWrite(kX + P + 3, 'w'), FaultError::kNone);
+  EXPECT_EQ(f->At(P + 3), 'w');
+  // Fault-around only maps pages the file has; a write fault made page 1.
+  EXPECT_FALSE(as_->Lookup(kX).has_value());
+  EXPECT_EQ(GuestRead(kX), '\0');
+  EXPECT_EQ(mf_->RefCount(as_->Lookup(kX)->offset), 2u);
+  // A forked child shares the pages (and registered with the file).
+  auto child_as = std::make_unique<FakeAddressSpace>();
+  FakeAddressSpace* cas = child_as.get();
+  auto child = mm_->Fork(std::move(child_as));
+  ASSERT_TRUE(child.ok());
+  EXPECT_EQ(f->spaces(), 2u);
+  EXPECT_EQ(GuestRead(**child, *cas, kX + P + 3), 'w');
+  // Shrinking the file unmaps the pages past its end in both, and frees them.
+  f->Shrink(1);
+  EXPECT_FALSE(as_->Lookup(kX + P).has_value());
+  EXPECT_EQ(mm_->HandleFault(kX + P, kRead), FaultError::kBusErr);
+  EXPECT_EQ((*child)->HandleFault(kX + P, kRead), FaultError::kBusErr);
+  EXPECT_EQ(mf_->usage(), mm_->resident_bytes()) << "only page 0 is left";
+  child->reset();
+  EXPECT_EQ(f->spaces(), 1u) << "a space that is gone is forgotten";
+  EXPECT_NE(mm_->MapsText().find("rw-s 00000000 00:2a 7"), std::string::npos) << mm_->MapsText();
+}
+
+TEST_F(MemoryManagerFileTest, PrivateMappingsOfSharingFilesCopyOnWrite) {
+  auto f = std::make_shared<SharingFile>(*mf_, 2);
+  MMapOpts o = FileOpts(nullptr, 2 * P, 0, kRW, kX, /*shared=*/false);
+  o.file = f;
+  ASSERT_EQ(MMapErr(*mm_, o), 0);
+  EXPECT_EQ(GuestRead(kX), '\0');
+  auto page = as_->Lookup(kX);
+  ASSERT_TRUE(page.has_value());
+  EXPECT_FALSE(page->access.write) << "the file's page, mapped copy-on-write";
+  ASSERT_EQ(GuestWrite(kX, 'p'), FaultError::kNone);
+  EXPECT_NE(as_->Lookup(kX)->offset, page->offset);
+  EXPECT_EQ(f->At(0), '\0');
+  // Populating a writable private mapping copies at once.
+  ASSERT_TRUE(mm_->Populate(GuestAddr(kX + P), P).ok());
+  EXPECT_TRUE(as_->Lookup(kX + P)->access.write);
+  EXPECT_EQ(mf_->RefCount(as_->Lookup(kX + P)->offset), 1u);
+}
+
+TEST(MappingSpaceSetTest, InvalidatesSpacesAddedWhileInvalidating) {
+  struct Space : memmap::MappingSpace {
+    std::function<void()> on_call;
+    int calls = 0;
+    void InvalidateFile(const memmap::Mappable&, uint64_t, uint64_t) override {
+      ++calls;
+      if (on_call) std::exchange(on_call, nullptr)();
+    }
+  };
+  memmap::MappingSpaceSet set;
+  auto parent = std::make_shared<Space>();
+  auto child = std::make_shared<Space>();
+  set.Add(parent);
+  set.Add(parent);
+  EXPECT_EQ(set.size(), 1u);
+  // A fork in progress registers the child while the parent is invalidated.
+  parent->on_call = [&] { set.Add(child); };
+  FakeFile file("");
+  set.Invalidate(file, 0, UINT64_MAX);
+  EXPECT_EQ(parent->calls, 1);
+  EXPECT_EQ(child->calls, 1);
+  child.reset();
+  EXPECT_EQ(set.size(), 1u);
 }
 
 }  // namespace

@@ -13,6 +13,9 @@ Result<std::unique_ptr<MemoryManager>> MemoryManager::Fork(
   if (!child_as) return Errno(EINVAL);
   auto child = std::make_unique<MemoryManager>(mf_, std::move(child_as));
   OpLock lock(*this);
+  // A file truncated meanwhile invalidates the child only after the copy, so no
+  // page past the file's new end survives in it (see MappingSpaceSet).
+  std::lock_guard<std::mutex> child_lock(child->mu_);
   if (!vmas_.empty() && std::prev(vmas_.end())->second.end > child->max_address_) {
     return Errno(ENOMEM);
   }
@@ -27,6 +30,8 @@ Result<std::unique_ptr<MemoryManager>> MemoryManager::Fork(
   std::vector<AddrRange> to_protect;
   for (const auto& [start, v] : vmas_) {
     if (v.dont_fork) continue;
+    // The child holds the file's pages too: truncation must reach it.
+    if (v.file) child->RegisterFile(*v.file);
     child->vmas_.Insert(v);
     if (v.wipe_on_fork) continue;
     auto [pit, plast] = pmas_.Isolate(v.start, v.end);

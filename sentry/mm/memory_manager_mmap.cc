@@ -30,7 +30,14 @@ Result<GuestAddr> MemoryManager::MMap(const MMapOpts& opts) {
     // The syscall layer checks these too; a bad offset must not reach ReadAt.
     if (!IsPageAligned(opts.offset)) return Errno(EINVAL);
     if (opts.offset > UINT64_MAX - len) return Errno(EOVERFLOW);
-    if (opts.shared) {
+    if (opts.shared && opts.file->shares_pages()) {
+      // The file's own pages: writable as the file is. Linux refuses PROT_WRITE
+      // without a writable file, now and at mprotect.
+      if (!opts.file_writable) {
+        if ((prot & linux::kProtWrite) != 0) return Errno(EACCES);
+        max_prot &= ~linux::kProtWrite;
+      }
+    } else if (opts.shared) {
       // Read-only sharing only: the pages are copies, so writes could never
       // reach the file. Linux refuses PROT_WRITE without a writable file.
       if ((prot & linux::kProtWrite) != 0) return Errno(opts.file_writable ? ENODEV : EACCES);
@@ -38,6 +45,8 @@ Result<GuestAddr> MemoryManager::MMap(const MMapOpts& opts) {
     }
     // Taken now, outside the lock (path() may walk the file system's names).
     if (name.empty()) name = opts.file->path();
+    // Before the VMA exists, so no page of it escapes a truncation.
+    RegisterFile(*opts.file);
   }
 
   // Shared anonymous memory gets its pages now, so every sharer sees the same
@@ -334,6 +343,9 @@ Result<void> MemoryManager::MAdvise(GuestAddr addr, uint64_t length, int advice)
         RETURN_IF_ERROR(in_range([](const Vma& v) -> Result<void> {
           if (!v.shared) return Errno(EINVAL);
           if ((v.prot & linux::kProtWrite) == 0) return Errno(EACCES);
+          // Punching holes in files through their mappings is not supported
+          // (as a Linux filesystem without FALLOC_FL_PUNCH_HOLE).
+          if (v.file) return Errno(EOPNOTSUPP);
           return Ok();
         }));
         RETURN_IF_ERROR(in_range([&](const Vma& v) -> Result<void> {

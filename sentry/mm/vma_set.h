@@ -55,7 +55,9 @@ struct Vma {
   std::shared_ptr<SharedAnonMemory> backing;
   // A file mapping (never together with `backing`): the file, whose offset
   // `offset` is mapped at `start`. Its pages are copied into the MemoryFile on
-  // first touch; pages wholly past the file's end fault with SIGBUS.
+  // first touch, or, for a file that shares its pages, are the file's own
+  // (copy-on-write under a private VMA); pages wholly past the file's end fault
+  // with SIGBUS.
   std::shared_ptr<memmap::Mappable> file;
   // The MemoryFile offset (shared anonymous memory) or file offset (a file
   // mapping) of `start`; 0 otherwise.

@@ -1,5 +1,6 @@
-// VectorMemory: a GuestMemory over a byte vector, for tests of code that copies to
-// and from guest memory (files, devices) without a memory manager. Guest addresses
+// VectorMemory: a GuestMemory over a byte vector — a bounce buffer between two
+// files (sendfile, copy_file_range), and for tests of code that copies to and from
+// guest memory (files, devices) without a memory manager. Guest addresses
 // [kBase, kBase + size) are the vector; anything else is EFAULT.
 #ifndef KEKKAI_SENTRY_USERMEM_VECTOR_MEMORY_H_
 #define KEKKAI_SENTRY_USERMEM_VECTOR_MEMORY_H_

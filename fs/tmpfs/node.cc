@@ -1,0 +1,106 @@
+#include "fs/tmpfs/node.h"
+
+#include <utility>
+
+namespace kekkai::fs::tmpfs {
+
+namespace linux = abi::linux;
+
+namespace {
+
+bool NotAfter(const linux::Timespec& a, const linux::Timespec& b) {
+  return a.sec < b.sec || (a.sec == b.sec && a.nsec <= b.nsec);
+}
+
+}  // namespace
+
+Node::Node(std::shared_ptr<Tmpfs> fs, const vfs::NewNode& node)
+    : vfs::Inode(node.mode),
+      mode_(node.mode),
+      uid_(node.uid),
+      gid_(node.gid),
+      rdev_(node.rdev),
+      fs_(std::move(fs)),
+      ino_(fs_->NextIno()) {
+  atime_ = mtime_ = ctime_ = Now();
+}
+
+Result<linux::Stat> Node::Stat() {
+  linux::Stat st{};
+  st.dev = fs_->device();
+  st.ino = ino_;
+  st.blksize = static_cast<int64_t>(kPageSize);
+  std::lock_guard<std::mutex> l(mu_);
+  st.mode = mode_;
+  st.nlink = nlink_;
+  st.uid = uid_;
+  st.gid = gid_;
+  st.rdev = rdev_;
+  st.atime = atime_;
+  st.mtime = mtime_;
+  st.ctime = ctime_;
+  FillStatLocked(st);
+  return st;
+}
+
+Result<void> Node::SetStat(const vfs::SetAttr& attr) {
+  if (attr.mask & vfs::SetAttr::kSize) RETURN_IF_ERROR(Truncate(attr.size));
+  std::lock_guard<std::mutex> l(mu_);
+  if (attr.mask & vfs::SetAttr::kMode) mode_ = (mode_ & linux::kSIfmt) | (attr.mode & 07777);
+  if (attr.mask & vfs::SetAttr::kUid) uid_ = attr.uid;
+  if (attr.mask & vfs::SetAttr::kGid) gid_ = attr.gid;
+  if (attr.mask & vfs::SetAttr::kAtime) atime_ = attr.atime;
+  if (attr.mask & vfs::SetAttr::kMtime) mtime_ = attr.mtime;
+  if (attr.mask & vfs::SetAttr::kCtime) ctime_ = attr.ctime;
+  return Ok();
+}
+
+Result<void> Node::Truncate(uint64_t) { return Errno(is_dir() ? EISDIR : EINVAL); }
+
+uint64_t Node::nlink() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return nlink_;
+}
+
+void Node::AddName(const linux::Timespec& now) {
+  std::lock_guard<std::mutex> l(mu_);
+  ++nlink_;
+  ctime_ = now;
+}
+
+void Node::DropName(const linux::Timespec& now) {
+  std::lock_guard<std::mutex> l(mu_);
+  if (nlink_ > 0) --nlink_;
+  ctime_ = now;
+}
+
+void Node::TouchCtime(const linux::Timespec& now) {
+  std::lock_guard<std::mutex> l(mu_);
+  ctime_ = now;
+}
+
+void Node::TouchAtime(const linux::Timespec& now) {
+  constexpr int64_t kDay = 24 * 60 * 60;
+  std::lock_guard<std::mutex> l(mu_);
+  if (NotAfter(atime_, mtime_) || NotAfter(atime_, ctime_) || now.sec - atime_.sec >= kDay) {
+    atime_ = now;
+  }
+}
+
+SymlinkNode::SymlinkNode(std::shared_ptr<Tmpfs> fs, const vfs::NewNode& node, std::string target)
+    : Node(std::move(fs), node), target_(std::move(target)) {}
+
+Result<std::string> SymlinkNode::Readlink() {
+  TouchAtime(Now());
+  return target_;
+}
+
+Result<vfs::FileRef> SymlinkNode::Open(uint32_t) { return Errno(ELOOP); }
+
+void SymlinkNode::FillStatLocked(linux::Stat& st) const {
+  st.size = static_cast<int64_t>(target_.size());
+}
+
+Result<vfs::FileRef> SpecialNode::Open(uint32_t) { return Errno(ENXIO); }
+
+}  // namespace kekkai::fs::tmpfs
