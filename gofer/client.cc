@@ -22,9 +22,7 @@ MessageWriter Begin(Op op) {
 
 uint32_t Raw(Fid fid) { return static_cast<uint32_t>(fid); }
 
-bool IsServedType(uint32_t mode) {
-  return S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode);
-}
+bool IsServedType(uint32_t mode) { return S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode); }
 
 }  // namespace
 
@@ -118,8 +116,7 @@ Result<Client::Received> Client::RoundTripLocked(Op op, std::span<const std::byt
   if (!header.ok()) return Fail("short reply");
   if (header->op != static_cast<uint32_t>(op)) return Fail("reply to another request");
   if (header->error != 0) {
-    if (header->error > 0 || header->error < -kMaxErrno || nfds != 0 ||
-        reader.remaining() != 0) {
+    if (header->error > 0 || header->error < -kMaxErrno || nfds != 0 || reader.remaining() != 0) {
       return Fail("malformed error reply");
     }
     return Errno(-header->error);
@@ -133,8 +130,7 @@ Result<Client::Received> Client::RoundTripLocked(Op op, std::span<const std::byt
 Result<Node> Client::ParseNode(Received& r) {
   MessageReader in(r.body);
   Result<NodeReply> reply = in.Get<NodeReply>();
-  if (!reply.ok() || !in.ExpectEnd().ok() || reply->fid == 0 ||
-      !IsServedType(reply->attr.mode)) {
+  if (!reply.ok() || !in.ExpectEnd().ok() || reply->fid == 0 || !IsServedType(reply->attr.mode)) {
     return Fail("malformed node reply");
   }
   Node node;
@@ -178,8 +174,8 @@ Result<FileDescriptor> Client::Open(Fid fid, uint32_t flags) {
 }
 
 Result<std::pair<Node, FileDescriptor>> Client::Create(Fid dir, std::string_view name,
-                                                       uint32_t flags, uint32_t mode,
-                                                       uint32_t uid, uint32_t gid) {
+                                                       uint32_t flags, uint32_t mode, uint32_t uid,
+                                                       uint32_t gid) {
   RETURN_IF_ERROR(ValidateName(name));
   MessageWriter w = Begin(Op::kCreate);
   w.Put(CreateRequest{Raw(dir), flags, mode, uid, gid, 0});
@@ -199,8 +195,8 @@ Result<Node> Client::Mkdir(Fid dir, std::string_view name, uint32_t mode, uint32
   return NodeCall(Op::kMkdir, w);
 }
 
-Result<Node> Client::Symlink(Fid dir, std::string_view name, std::string_view target,
-                             uint32_t uid, uint32_t gid) {
+Result<Node> Client::Symlink(Fid dir, std::string_view name, std::string_view target, uint32_t uid,
+                             uint32_t gid) {
   RETURN_IF_ERROR(ValidateName(name));
   RETURN_IF_ERROR(ValidateSymlinkTarget(target));
   MessageWriter w = Begin(Op::kSymlink);

@@ -13,7 +13,7 @@ namespace kekkai::gofer {
 // it serves, set times and modes, keep set-id bits (CAP_CHOWN, CAP_DAC_OVERRIDE,
 // CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID).
 inline constexpr int kKeptCapabilities[] = {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
-                                              CAP_FOWNER, CAP_FSETID};
+                                            CAP_FOWNER, CAP_FSETID};
 
 // Raises RLIMIT_NOFILE as far as it goes (the gofer holds one fd per fid): to
 // /proc/sys/fs/nr_open, or the hard limit without CAP_SYS_RESOURCE. Reads /proc:

@@ -76,9 +76,7 @@ void FileServer::Handle(std::span<const std::byte> request, Reply& reply) {
   }
 }
 
-Result<std::shared_ptr<HostNode>> FileServer::GetNode(uint32_t fid) const {
-  return fids_.Get(fid);
-}
+Result<std::shared_ptr<HostNode>> FileServer::GetNode(uint32_t fid) const { return fids_.Get(fid); }
 
 Result<std::shared_ptr<HostNode>> FileServer::GetDir(uint32_t fid) const {
   ASSIGN_OR_RETURN(std::shared_ptr<HostNode> node, fids_.Get(fid));

@@ -38,8 +38,7 @@ Result<void> FileServer::HandleCreate(MessageReader& in, Reply& reply) {
   if (IsHidden(dir->tree, ChildPath(*dir, name))) return Errno(EACCES);
   const std::string cname(name);
   FileDescriptor fd(openat(dir->fd.get(), cname.c_str(),
-                           flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
-                           req.mode));
+                           flags | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, req.mode));
   if (!fd.valid()) return LastErrno();
   // Through the opened fd, so it is this file whatever happens to the name. Root's
   // chown clears set-id bits: set the mode again after it.

@@ -99,8 +99,7 @@ Result<void> FileServer::HandleRename(MessageReader& in, Reply&) {
   ASSIGN_OR_RETURN(const uint32_t new_type, EntryType(new_dir->fd.get(), cnew));
   // Never replace (or move) a host entry the sentry cannot see.
   if (new_type != 0 && !Policy::IsVisibleType(new_type)) return Errno(exchange ? ENOENT : EACCES);
-  if (renameat2(old_dir->fd.get(), cold.c_str(), new_dir->fd.get(), cnew.c_str(), req.flags) !=
-      0) {
+  if (renameat2(old_dir->fd.get(), cold.c_str(), new_dir->fd.get(), cnew.c_str(), req.flags) != 0) {
     return LastErrno();
   }
 

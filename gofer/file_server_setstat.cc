@@ -14,8 +14,7 @@ namespace {
 
 // Returns whether `ts` is a valid utimensat(2) time.
 bool IsValidTime(const abi::linux::Timespec& ts) {
-  return (ts.nsec >= 0 && ts.nsec < 1'000'000'000) || ts.nsec == UTIME_NOW ||
-         ts.nsec == UTIME_OMIT;
+  return (ts.nsec >= 0 && ts.nsec < 1'000'000'000) || ts.nsec == UTIME_NOW || ts.nsec == UTIME_OMIT;
 }
 
 Result<void> Validate(const SetAttr& a) {

@@ -26,26 +26,12 @@ using Ctx = std::unique_ptr<void, CtxDeleter>;
 constexpr int kUnconditional[] = {
     // The request loop's file operations. Each takes an fd the gofer holds and at
     // most one path component the gofer validated.
-    SCMP_SYS(close),
-    SCMP_SYS(fstatfs),
-    SCMP_SYS(getdents64),
-    SCMP_SYS(lseek),
-    SCMP_SYS(mkdirat),
-    SCMP_SYS(symlinkat),
-    SCMP_SYS(unlinkat),
+    SCMP_SYS(close),      SCMP_SYS(fstatfs),        SCMP_SYS(getdents64), SCMP_SYS(lseek),
+    SCMP_SYS(mkdirat),    SCMP_SYS(symlinkat),      SCMP_SYS(unlinkat),
     SCMP_SYS(renameat),  // glibc's renameat2 with flags 0
-    SCMP_SYS(renameat2),
-    SCMP_SYS(readlinkat),
-    SCMP_SYS(fchown),
-    SCMP_SYS(fchmod),
-    SCMP_SYS(ftruncate),
-    SCMP_SYS(umask),
-    SCMP_SYS(brk),
-    SCMP_SYS(munmap),
-    SCMP_SYS(exit_group),
-    SCMP_SYS(rt_sigprocmask),
-    SCMP_SYS(getpid),
-    SCMP_SYS(gettid),
+    SCMP_SYS(renameat2),  SCMP_SYS(readlinkat),     SCMP_SYS(fchown),     SCMP_SYS(fchmod),
+    SCMP_SYS(ftruncate),  SCMP_SYS(umask),          SCMP_SYS(brk),        SCMP_SYS(munmap),
+    SCMP_SYS(exit_group), SCMP_SYS(rt_sigprocmask), SCMP_SYS(getpid),     SCMP_SYS(gettid),
 };
 
 // One argument comparison (libseccomp's SCMP_A* macros leave a field out, which
@@ -99,8 +85,8 @@ Result<void> InstallGoferFilter(int sock_fd, int log_fd) {
   b.Allow(SCMP_SYS(write), fd0(log_fd));
   // Never follow a symlink; create only exclusively.
   b.Allow(SCMP_SYS(openat), Masked(2, O_NOFOLLOW | O_CREAT, O_NOFOLLOW));
-  b.Allow(SCMP_SYS(openat), Masked(2, O_NOFOLLOW | O_CREAT | O_EXCL,
-                                    O_NOFOLLOW | O_CREAT | O_EXCL));
+  b.Allow(SCMP_SYS(openat),
+          Masked(2, O_NOFOLLOW | O_CREAT | O_EXCL, O_NOFOLLOW | O_CREAT | O_EXCL));
   // fstatat for fstat(2) (AT_EMPTY_PATH) and for listing (AT_SYMLINK_NOFOLLOW).
   b.Allow(SCMP_SYS(newfstatat), Eq(3, AT_EMPTY_PATH));
   b.Allow(SCMP_SYS(newfstatat), Eq(3, AT_SYMLINK_NOFOLLOW));

@@ -72,7 +72,8 @@ TEST(FilterTest, AllowsTheCallsTheLoopMakes) {
   const int status = RunFiltered(-1, [&] {
     FileDescriptor d(open(dir.path().c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!d.valid()) _exit(10);
-    FileDescriptor f(openat(d.get(), "x", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    FileDescriptor f(
+        openat(d.get(), "x", O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
     if (!f.valid()) _exit(11);
     struct stat st;
     if (fstat(f.get(), &st) != 0) _exit(12);
@@ -117,9 +118,8 @@ TEST(FilterTest, SocketsExecAndOtherFdsKill) {
 }
 
 TEST(FilterTest, ExecutableMemoryKills) {
-  EXPECT_TRUE(KilledBySigsys(RunFiltered(-1, [] {
-    mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  })));
+  EXPECT_TRUE(KilledBySigsys(RunFiltered(
+      -1, [] { mmap(nullptr, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); })));
   EXPECT_TRUE(KilledBySigsys(RunFiltered(-1, [] {
     void* p = mmap(nullptr, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     mprotect(p, 4096, PROT_READ | PROT_EXEC);

@@ -60,9 +60,9 @@ TEST(ProtocolTest, ValidatesNames) {
   EXPECT_TRUE(ValidateName("...").ok());
   EXPECT_TRUE(ValidateName(std::string(255, 'x')).ok());
   EXPECT_EQ(ErrorOf(ValidateName(std::string(256, 'x'))), Errno(ENAMETOOLONG));
-  for (std::string_view bad : {std::string_view(""), std::string_view("."),
-                               std::string_view(".."), std::string_view("a/b"),
-                               std::string_view("/"), std::string_view("a\0b", 3)}) {
+  for (std::string_view bad :
+       {std::string_view(""), std::string_view("."), std::string_view(".."),
+        std::string_view("a/b"), std::string_view("/"), std::string_view("a\0b", 3)}) {
     EXPECT_EQ(ErrorOf(ValidateName(bad)), Errno(EINVAL)) << bad;
   }
   EXPECT_TRUE(ValidateSymlinkTarget("../../..").ok());
@@ -80,18 +80,18 @@ TEST(ProtocolTest, FdCounts) {
 }
 
 TEST(OpenFlagsTest, StripsWhatTheGoferSetsItself) {
-  EXPECT_EQ(SanitizeOpenFlags(O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW)
-                .value_or(-1),
-            O_RDWR);
+  EXPECT_EQ(
+      SanitizeOpenFlags(O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW).value_or(-1),
+      O_RDWR);
   EXPECT_EQ(SanitizeOpenFlags(O_RDONLY | O_PATH).value_or(-1), O_RDONLY);
   // O_TMPFILE loses its own bit; O_DIRECTORY stays.
   EXPECT_EQ(SanitizeOpenFlags(O_TMPFILE | O_RDWR).value_or(-1), O_DIRECTORY | O_RDWR);
   // The kernel's O_LARGEFILE (glibc's is 0 on x86-64).
   EXPECT_EQ(SanitizeOpenFlags(0100000).value_or(-1), 0100000);
-  EXPECT_EQ(SanitizeOpenFlags(O_WRONLY | O_SYNC | O_DIRECT | O_NOATIME | O_APPEND | O_TRUNC |
-                              O_NONBLOCK)
-                .value_or(-1),
-            O_WRONLY | O_SYNC | O_DIRECT | O_NOATIME | O_APPEND | O_TRUNC | O_NONBLOCK);
+  EXPECT_EQ(
+      SanitizeOpenFlags(O_WRONLY | O_SYNC | O_DIRECT | O_NOATIME | O_APPEND | O_TRUNC | O_NONBLOCK)
+          .value_or(-1),
+      O_WRONLY | O_SYNC | O_DIRECT | O_NOATIME | O_APPEND | O_TRUNC | O_NONBLOCK);
 }
 
 TEST(OpenFlagsTest, RefusesUnknownBitsAndAccessModeThree) {

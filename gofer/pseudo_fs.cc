@@ -8,11 +8,25 @@ namespace {
 
 // Filesystems whose files are the host kernel's state or controls.
 constexpr int64_t kRefused[] = {
-    PROC_SUPER_MAGIC,   SYSFS_MAGIC,          DEBUGFS_MAGIC,       SECURITYFS_MAGIC,
-    TRACEFS_MAGIC,      CGROUP_SUPER_MAGIC,   CGROUP2_SUPER_MAGIC, BPF_FS_MAGIC,
-    SELINUX_MAGIC,      SMACK_MAGIC,          PSTOREFS_MAGIC,      EFIVARFS_MAGIC,
-    BINFMTFS_MAGIC,     NSFS_MAGIC,           DEVPTS_SUPER_MAGIC,  RDTGROUP_SUPER_MAGIC,
-    0x62656570 /* configfs */, 0x65735543 /* fusectl */, 0x6c6f6f70 /* binderfs */,
+    PROC_SUPER_MAGIC,
+    SYSFS_MAGIC,
+    DEBUGFS_MAGIC,
+    SECURITYFS_MAGIC,
+    TRACEFS_MAGIC,
+    CGROUP_SUPER_MAGIC,
+    CGROUP2_SUPER_MAGIC,
+    BPF_FS_MAGIC,
+    SELINUX_MAGIC,
+    SMACK_MAGIC,
+    PSTOREFS_MAGIC,
+    EFIVARFS_MAGIC,
+    BINFMTFS_MAGIC,
+    NSFS_MAGIC,
+    DEVPTS_SUPER_MAGIC,
+    RDTGROUP_SUPER_MAGIC,
+    0x62656570 /* configfs */,
+    0x65735543 /* fusectl */,
+    0x6c6f6f70 /* binderfs */,
 };
 
 }  // namespace

@@ -37,10 +37,10 @@ TEST(RoleArgsTest, RoundTripsTreesWithCommasAndPercents) {
 }
 
 TEST(RoleArgsTest, RefusesMalformedArguments) {
-  for (std::string_view bad : {"ro,policy", "ro,/x", "xx,policy,/x", "ro,maybe,/x",
-                               "ro,nopolicy,home=/a,/x", "ro,policy,bogus=1,/x",
-                               "ro,policy,home=%2,/x", "ro,policy,home=%zz,/x", "",
-                               "ro,policy,relative"}) {
+  for (std::string_view bad :
+       {"ro,policy", "ro,/x", "xx,policy,/x", "ro,maybe,/x", "ro,nopolicy,home=/a,/x",
+        "ro,policy,bogus=1,/x", "ro,policy,home=%2,/x", "ro,policy,home=%zz,/x", "",
+        "ro,policy,relative"}) {
     EXPECT_FALSE(ParseTreeArg(bad).ok()) << bad;
   }
   std::string error;

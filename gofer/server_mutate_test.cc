@@ -93,9 +93,9 @@ TEST_F(MutateTest, RenameFlags) {
   ASSERT_TRUE(client_->Rename(root_.fid, "a", root_.fid, "b", RENAME_EXCHANGE).ok());
   EXPECT_EQ(ReadHostFile(dir_.Path("a")), "B");
   EXPECT_EQ(ReadHostFile(dir_.Path("b")), "A");
-  EXPECT_EQ(ErrorOf(client_->Rename(root_.fid, "a", root_.fid, "b",
-                                    RENAME_EXCHANGE | RENAME_NOREPLACE)),
-            Errno(EINVAL));
+  EXPECT_EQ(
+      ErrorOf(client_->Rename(root_.fid, "a", root_.fid, "b", RENAME_EXCHANGE | RENAME_NOREPLACE)),
+      Errno(EINVAL));
   EXPECT_EQ(ErrorOf(client_->Rename(root_.fid, "a", root_.fid, "b", RENAME_WHITEOUT)),
             Errno(EINVAL));
   EXPECT_EQ(ErrorOf(client_->Rename(root_.fid, "..", root_.fid, "b", 0)), Errno(EINVAL));
@@ -146,8 +146,8 @@ TEST_F(MutateTest, SetStatChangesModeOwnerSizeAndTimes) {
   ASSERT_TRUE(f.ok());
 
   SetAttr attr{};
-  attr.mask = kSetAttrMode | kSetAttrUid | kSetAttrGid | kSetAttrSize | kSetAttrAtime |
-              kSetAttrMtime;
+  attr.mask =
+      kSetAttrMode | kSetAttrUid | kSetAttrGid | kSetAttrSize | kSetAttrAtime | kSetAttrMtime;
   attr.mode = 0600;
   attr.uid = 100;
   attr.gid = 200;

@@ -34,8 +34,7 @@ ScratchDir::~ScratchDir() {
 void WriteHostFile(const std::string& path, const std::string& content) {
   FileDescriptor fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   ASSERT_TRUE(fd.valid()) << path;
-  ASSERT_EQ(write(fd.get(), content.data(), content.size()),
-            static_cast<ssize_t>(content.size()));
+  ASSERT_EQ(write(fd.get(), content.data(), content.size()), static_cast<ssize_t>(content.size()));
 }
 
 std::string ReadHostFile(const std::string& path) {
@@ -110,8 +109,8 @@ void ExerciseEveryOp(Client& c, const std::string& host_dir) {
   EXPECT_TRUE(c.Rename(root->fid, "existing", dir->fid, "renamed", 0).ok());
   EXPECT_TRUE(c.Rename(root->fid, "made", dir->fid, "hard", RENAME_EXCHANGE).ok());
   SetAttr attr{};
-  attr.mask = kSetAttrMode | kSetAttrUid | kSetAttrGid | kSetAttrSize | kSetAttrAtime |
-              kSetAttrMtime;
+  attr.mask =
+      kSetAttrMode | kSetAttrUid | kSetAttrGid | kSetAttrSize | kSetAttrAtime | kSetAttrMtime;
   attr.mode = 0640;
   attr.uid = 7;
   attr.gid = 8;

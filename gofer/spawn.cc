@@ -57,8 +57,8 @@ Result<GoferProcess> SpawnGofer(const std::vector<TreeSpec>& trees, const std::s
   if (rc == 0) rc = posix_spawnattr_setsigmask(&s.attr, &none);
   if (rc == 0) rc = posix_spawnattr_setsigdefault(&s.attr, &all);
   if (rc == 0) {
-    rc = posix_spawnattr_setflags(&s.attr,
-                                  POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawnattr_setflags(
+        &s.attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   }
   if (rc != 0) {
     LOG(ERROR) << "posix_spawn setup: " << ErrnoName(rc);

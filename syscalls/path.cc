@@ -16,9 +16,9 @@ Result<std::string> CopyInPath(sentry::kernel::Task& t, GuestAddr addr, bool all
 }
 
 Result<fs::vfs::PathContext> ContextAt(sentry::kernel::Task& t, int32_t dirfd,
-                                       std::string_view path) {
+                                       std::string_view path, bool always_dirfd) {
   fs::vfs::PathContext ctx = t.path_context();
-  if (dirfd == kAtFdcwd || (!path.empty() && path[0] == '/')) return ctx;
+  if (dirfd == kAtFdcwd || (!always_dirfd && !path.empty() && path[0] == '/')) return ctx;
   ASSIGN_OR_RETURN(fs::vfs::FileRef dir, t.fd_table().Get(dirfd));
   const fs::vfs::VirtualDentry& loc = dir->location();
   if (!loc.ok() || !loc.dentry->inode()->is_dir()) return Errno(ENOTDIR);

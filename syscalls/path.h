@@ -20,8 +20,10 @@ Result<std::string> CopyInPath(sentry::kernel::Task& t, GuestAddr addr, bool all
 // Returns the task's path context with relative paths starting at `dirfd`
 // (AT_FDCWD: the working directory). For a relative `path`: EBADF for a bad fd,
 // ENOTDIR when the fd is no directory. An absolute path ignores `dirfd`.
+// `always_dirfd` makes `dirfd` the start even for an absolute path (openat2's
+// RESOLVE_IN_ROOT and RESOLVE_BENEATH, which measure against it).
 Result<fs::vfs::PathContext> ContextAt(sentry::kernel::Task& t, int32_t dirfd,
-                                       std::string_view path);
+                                       std::string_view path, bool always_dirfd = false);
 
 // Returns the place `dirfd` names (AT_FDCWD: the working directory), for
 // AT_EMPTY_PATH: EBADF, or ENOENT for an fd with no place (a pipe).

@@ -44,6 +44,7 @@ SetAttr ModeAttr(uint32_t mode) {
 
 SetAttr OwnerAttr(uint32_t uid, uint32_t gid) {
   SetAttr a;
+  a.mask = SetAttr::kKillPriv;
   if (uid != static_cast<uint32_t>(-1)) {
     a.mask |= SetAttr::kUid;
     a.uid = uid;
@@ -96,6 +97,7 @@ SyscallResult UtimesAt(Task& t, int32_t dirfd, GuestAddr path_addr,
   fs::vfs::VirtualDentry vd;
   if (Raw(path_addr) == 0) {
     // futimens(3): the fd itself (an O_PATH fd too).
+    if (flags & kAtSymlinkNofollow) return Errno(EINVAL);
     if (dirfd == kAtFdcwd) return Errno(EFAULT);
     ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(dirfd));
     if (!file->location().ok()) return Errno(EINVAL);
@@ -145,6 +147,18 @@ SyscallResult SysFchmodat(Task& t, const SyscallArgs& args) {
   return ChmodAt(t, args.Int(0), args.Addr(1), args.Uint(2));
 }
 
+// fchmodat2(2): fchmodat with AT_SYMLINK_NOFOLLOW (EOPNOTSUPP on a symlink, as
+// Linux: a symlink's mode can't change) and AT_EMPTY_PATH.
+SyscallResult SysFchmodat2(Task& t, const SyscallArgs& args) {
+  const int32_t flags = args.Int(3);
+  if (flags & ~(kAtSymlinkNofollow | kAtEmptyPath)) return Errno(EINVAL);
+  ASSIGN_OR_RETURN(std::string path, CopyInPath(t, args.Addr(1), (flags & kAtEmptyPath) != 0));
+  ASSIGN_OR_RETURN(fs::vfs::VirtualDentry vd, PlaceAt(t, args.Int(0), path, flags));
+  if (vd.dentry->inode()->is_symlink()) return Errno(EOPNOTSUPP);
+  RETURN_IF_ERROR(SetStatOf(t, vd, ModeAttr(args.Uint(2))));
+  return uint64_t{0};
+}
+
 // fchmod(2).
 SyscallResult SysFchmod(Task& t, const SyscallArgs& args) {
   ASSIGN_OR_RETURN(fs::vfs::VirtualDentry vd, FdPlace(t, args.Int(0)));
@@ -181,6 +195,16 @@ SyscallResult SysUtimensat(Task& t, const SyscallArgs& args) {
     ASSIGN_OR_RETURN(times, (t.mm().CopyInObj<std::array<Timespec, 2>>(args.Addr(2))));
   }
   return UtimesAt(t, args.Int(0), args.Addr(1), times, args.Int(3));
+}
+
+// utime(2): whole seconds (struct utimbuf), NULL for now.
+SyscallResult SysUtime(Task& t, const SyscallArgs& args) {
+  std::optional<std::array<Timespec, 2>> times;
+  if (Raw(args.Addr(1)) != 0) {
+    ASSIGN_OR_RETURN(auto secs, (t.mm().CopyInObj<std::array<int64_t, 2>>(args.Addr(1))));
+    times = std::array<Timespec, 2>{Timespec{secs[0], 0}, Timespec{secs[1], 0}};
+  }
+  return UtimesAt(t, kAtFdcwd, args.Addr(0), times, 0);
 }
 
 // utimes(2).
@@ -225,15 +249,17 @@ SyscallResult SysFtruncate(Task& t, const SyscallArgs& args) {
   return uint64_t{0};
 }
 
-// fallocate(2): modes 0 and FALLOC_FL_KEEP_SIZE.
+// fallocate(2): modes 0, FALLOC_FL_KEEP_SIZE, and FALLOC_FL_PUNCH_HOLE with
+// FALLOC_FL_KEEP_SIZE where the filesystem can.
 SyscallResult SysFallocate(Task& t, const SyscallArgs& args) {
-  constexpr uint32_t kKeepSize = 1;
+  constexpr uint32_t kKeepSize = 1, kPunchHole = 2;
   const uint32_t mode = args.Uint(1);
   const int64_t offset = args.Int64(2), len = args.Int64(3);
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(args.Int(0)));
   if (file->flags() & kOPath) return Errno(EBADF);
   if (offset < 0 || len <= 0) return Errno(EINVAL);
-  if (mode & ~kKeepSize) return Errno(EOPNOTSUPP);
+  if (mode & ~(kKeepSize | kPunchHole)) return Errno(EOPNOTSUPP);
+  if ((mode & kPunchHole) && !(mode & kKeepSize)) return Errno(EOPNOTSUPP);
   if (!file->writable()) return Errno(EBADF);
   fs::vfs::Inode* inode = file->inode();
   if (inode == nullptr) return Errno(ESPIPE);

@@ -57,11 +57,12 @@ SyscallResult SysChroot(Task& t, const SyscallArgs& args) {
   return uint64_t{0};
 }
 
-// getcwd(2): ENOENT once the working directory was removed; a directory outside
-// the task's root shows its path from the tree's root, as Linux shows it (without
-// the "(unreachable)" prefix only glibc adds).
+// getcwd(2): ENOENT once the working directory was removed, ENAMETOOLONG past
+// PATH_MAX; a directory outside the task's root shows "(unreachable)" and its path
+// from the tree's root, as Linux does.
 SyscallResult SysGetcwd(Task& t, const SyscallArgs& args) {
   ASSIGN_OR_RETURN(std::string cwd, fs::vfs::Vfs::PathFrom(t.cwd(), t.root()));
+  if (cwd.size() + 1 > fs::vfs::kPathMax) return Errno(ENAMETOOLONG);
   const uint64_t size = args.SizeT(1);
   if (size < cwd.size() + 1) return Errno(ERANGE);
   RETURN_IF_ERROR(t.mm().CopyOutFull(args.Addr(0),

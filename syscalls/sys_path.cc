@@ -25,7 +25,9 @@ constexpr uint64_t kValidOpenFlags = kOAccmode | kOCreat | kOExcl | kONoctty | k
 SyscallResult OpenAt(Task& t, int32_t dirfd, GuestAddr path_addr, uint32_t flags, uint32_t mode,
                      uint64_t resolve = 0) {
   ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr));
-  ASSIGN_OR_RETURN(fs::vfs::PathContext ctx, ContextAt(t, dirfd, path));
+  ASSIGN_OR_RETURN(
+      fs::vfs::PathContext ctx,
+      ContextAt(t, dirfd, path, (resolve & (fs::vfs::kResolveInRoot | fs::vfs::kResolveBeneath)) != 0));
   ASSIGN_OR_RETURN(FileRef file, t.kernel().vfs().Open(ctx, path, flags, mode & 07777, resolve));
   ASSIGN_OR_RETURN(int32_t fd, t.fd_table().Install(std::move(file), 0,
                                                     (flags & kOCloexec) != 0, t.FdLimit()));
@@ -60,11 +62,7 @@ SyscallResult AccessAt(Task& t, int32_t dirfd, GuestAddr path_addr, int32_t mode
   }
   ASSIGN_OR_RETURN(fs::vfs::VirtualDentry vd, PlaceAt(t, dirfd, path, flags));
   if (path.empty()) {
-    // The place itself: its own checks, as Vfs::Access makes them for a path.
-    fs::vfs::PathContext ctx = t.path_context();
-    ctx.creds = &creds;
-    ctx.start = vd;
-    RETURN_IF_ERROR(t.kernel().vfs().Access(ctx, ".", mode, true));
+    RETURN_IF_ERROR(fs::vfs::Vfs::AccessAt(&creds, vd, mode));
     return uint64_t{0};
   }
   ASSIGN_OR_RETURN(fs::vfs::PathContext ctx, ContextAt(t, dirfd, path));

@@ -275,8 +275,13 @@ SyscallResult SysCopyFileRange(Task& t, const SyscallArgs& args) {
   if (iin == nullptr || iout == nullptr) return Errno(EINVAL);
   if (iin->is_dir() || iout->is_dir()) return Errno(EISDIR);
   if (!iin->is_regular() || !iout->is_regular()) return Errno(EINVAL);
-  ASSIGN_OR_RETURN(std::optional<uint64_t> in_off, CopyInOffset(t, args.Addr(1)));
-  ASSIGN_OR_RETURN(std::optional<uint64_t> out_off, CopyInOffset(t, args.Addr(3)));
+  // A negative offset fails the kernel's unsigned wrap check: EOVERFLOW.
+  Result<std::optional<uint64_t>> in_off_or = CopyInOffset(t, args.Addr(1));
+  Result<std::optional<uint64_t>> out_off_or = CopyInOffset(t, args.Addr(3));
+  for (auto* r : {&in_off_or, &out_off_or}) {
+    if (!r->ok()) return r->error() == Errno(EINVAL) ? Errno(EOVERFLOW) : r->error();
+  }
+  std::optional<uint64_t> in_off = *in_off_or, out_off = *out_off_or;
   const uint64_t len = args.Uint64(4);
   if (iin == iout) {
     // Overlapping ranges of one file are refused.

@@ -86,6 +86,8 @@ KEKKAI_SYSCALL(SysGetcwd);
 KEKKAI_SYSCALL(SysUmask);
 // sys_attr.cc (and SysChmod, SysFchmodat, SysChown, SysLchown, SysFchownat, SysTruncate above)
 KEKKAI_SYSCALL(SysFchmod);
+KEKKAI_SYSCALL(SysFchmodat2);
+KEKKAI_SYSCALL(SysUtime);
 KEKKAI_SYSCALL(SysFchown);
 KEKKAI_SYSCALL(SysUtimensat);
 KEKKAI_SYSCALL(SysUtimes);
@@ -151,6 +153,18 @@ KEKKAI_SYSCALL(SysSysinfo);
 KEKKAI_SYSCALL(SysGetrandom);
 KEKKAI_SYSCALL(SysRestartSyscall);
 KEKKAI_SYSCALL(SysPrctl);
+// sys_identity.cc
+KEKKAI_SYSCALL(SysSetuid);
+KEKKAI_SYSCALL(SysSetgid);
+KEKKAI_SYSCALL(SysSetreuid);
+KEKKAI_SYSCALL(SysSetregid);
+KEKKAI_SYSCALL(SysSetresuid);
+KEKKAI_SYSCALL(SysSetresgid);
+KEKKAI_SYSCALL(SysSetfsuid);
+KEKKAI_SYSCALL(SysSetfsgid);
+KEKKAI_SYSCALL(SysSetgroups);
+KEKKAI_SYSCALL(SysCapget);
+KEKKAI_SYSCALL(SysCapset);
 // sys_time.cc
 KEKKAI_SYSCALL(SysClockGettime);
 KEKKAI_SYSCALL(SysClockGetres);

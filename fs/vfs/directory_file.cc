@@ -58,6 +58,8 @@ Result<void> DirectoryFile::Refresh() {
 Result<size_t> DirectoryFile::Getdents(sentry::usermem::GuestMemory& mem, GuestAddr buf,
                                        size_t len) {
   std::lock_guard<std::mutex> lock(offset_mu_);
+  // A removed directory lists nothing, not even "." (Linux: ENOENT).
+  if (location().ok() && IsDead(location())) return Errno(ENOENT);
   if (offset_ == 0 || entries_.empty()) RETURN_IF_ERROR(Refresh());
   DirentBuffer out(std::min(len, kMaxGetdentsBytes));
   uint64_t next = offset_;

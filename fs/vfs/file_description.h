@@ -85,8 +85,9 @@ class FileDescription {
   uint32_t flags() const { return flags_.load(std::memory_order_relaxed); }
   // Replaces the settable status flags (F_SETFL).
   void SetStatusFlags(uint32_t flags);
-  bool readable() const { return (flags() & 3) != 1; }   // O_RDONLY or O_RDWR
-  bool writable() const { return (flags() & 3) != 0; }   // O_WRONLY or O_RDWR
+  // O_RDONLY or O_RDWR; access mode 3 (ioctl-only opens) reads and writes nothing.
+  bool readable() const { return (flags() & 3) == 0 || (flags() & 3) == 2; }
+  bool writable() const { return (flags() & 3) == 1 || (flags() & 3) == 2; }
   bool nonblocking() const { return (flags() & 04000) != 0; }
 
  protected:

@@ -44,6 +44,10 @@ struct DirEntry {
 struct SetAttr {
   static constexpr uint32_t kMode = 1, kUid = 2, kGid = 4, kSize = 8, kAtime = 16,
                             kMtime = 32, kCtime = 64;
+  // For Vfs::SetStatAt only (never reaches an inode): a chown(2) happened, even
+  // one that changes nothing, so set-user-ID (and set-group-ID of a
+  // group-executable file) is dropped.
+  static constexpr uint32_t kKillPriv = 128;
   uint32_t mask = 0;
   uint32_t mode = 0;  // Permission bits only (07777).
   uint32_t uid = 0, gid = 0;

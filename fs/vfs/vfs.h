@@ -121,6 +121,9 @@ class Vfs {
   static Result<void> SetStatAt(const sentry::auth::Credentials* creds,
                                 const VirtualDentry& vd, SetAttr attr, bool utime_now);
   static Result<abi::linux::Statfs> StatfsAt(const VirtualDentry& vd);
+  // access(2) of a place (faccessat2 with AT_EMPTY_PATH).
+  static Result<void> AccessAt(const sentry::auth::Credentials* creds, const VirtualDentry& vd,
+                               int mode);
   // link(2) of an existing place (linkat(AT_EMPTY_PATH), linking an O_TMPFILE file)
   // under a new name.
   Result<void> LinkAt(const VirtualDentry& old_vd, const PathContext& new_ctx,
@@ -130,8 +133,8 @@ class Vfs {
                                 const VirtualDentry& vd, uint32_t flags);
 
   // Returns the path of `vd` as seen from `root`: "/" for root itself; for a place
-  // outside `root` (after chroot), its path from the tree's root. ENOENT when `vd`
-  // was unlinked (getcwd(2)).
+  // outside `root` (after chroot), "(unreachable)" and its path from the tree's
+  // root. ENOENT when `vd` was unlinked (getcwd(2)).
   static Result<std::string> PathFrom(const VirtualDentry& vd, const VirtualDentry& root);
 
   // The current time, for the times the VFS sets.

@@ -225,6 +225,11 @@ Result<abi::linux::Stat> Vfs::Stat(const PathContext& ctx, std::string_view path
 
 Result<void> Vfs::Access(const PathContext& ctx, std::string_view path, int mode, bool follow) {
   ASSIGN_OR_RETURN(VirtualDentry vd, Resolve(ctx, path, {.follow = follow}));
+  return AccessAt(ctx.creds, vd, mode);
+}
+
+Result<void> Vfs::AccessAt(const sentry::auth::Credentials* creds, const VirtualDentry& vd,
+                           int mode) {
   mode &= kMayRead | kMayWrite | kMayExec;
   if (mode == 0) return Ok();
   Inode& inode = *vd.dentry->inode();
@@ -232,7 +237,7 @@ Result<void> Vfs::Access(const PathContext& ctx, std::string_view path, int mode
     return Errno(EROFS);
   }
   ASSIGN_OR_RETURN(abi::linux::Stat st, inode.Stat());
-  return CheckPermission(ctx.creds, st, mode);
+  return CheckPermission(creds, st, mode);
 }
 
 Result<void> Vfs::SetStat(const PathContext& ctx, std::string_view path, bool follow,
@@ -262,7 +267,9 @@ Result<void> Vfs::SetStatAt(const sentry::auth::Credentials* creds, const Virtua
   if ((attr.mask & SetAttr::kMtime) && attr.mtime.nsec == kUtimeOmit) attr.mask &= ~SetAttr::kMtime;
   if ((attr.mask & SetAttr::kAtime) && attr.atime.nsec == kUtimeNow) attr.atime = now;
   if ((attr.mask & SetAttr::kMtime) && attr.mtime.nsec == kUtimeNow) attr.mtime = now;
-  if (attr.mask == 0) return Ok();
+  const bool chown = (attr.mask & SetAttr::kKillPriv) != 0;
+  attr.mask &= ~SetAttr::kKillPriv;
+  if (attr.mask == 0 && !chown) return Ok();
   if (vd.mount->read_only() && WriteNeedsWritableMount(inode.type())) return Errno(EROFS);
   ASSIGN_OR_RETURN(abi::linux::Stat st, inode.Stat());
   const uint32_t fsuid = Fsuid(creds);
@@ -280,15 +287,16 @@ Result<void> Vfs::SetStatAt(const sentry::auth::Credentials* creds, const Virtua
     const uint32_t gid = (attr.mask & SetAttr::kGid) ? attr.gid : st.gid;
     if (!InGroup(creds, gid) && !HasCap(creds, sentry::auth::kCapFsetid)) attr.mode &= ~kSIsgid;
   }
-  const bool chown_uid = (attr.mask & SetAttr::kUid) && attr.uid != st.uid;
-  const bool chown_gid = (attr.mask & SetAttr::kGid) && attr.gid != st.gid;
-  if (attr.mask & (SetAttr::kUid | SetAttr::kGid)) {
+  if (chown || (attr.mask & (SetAttr::kUid | SetAttr::kGid))) {
+    // Linux's chown_ok and chgrp_ok.
     const bool cap_chown = HasCap(creds, sentry::auth::kCapChown);
-    if (chown_uid && !cap_chown) return Errno(EPERM);
-    if ((attr.mask & SetAttr::kUid) && attr.uid != st.uid && !cap_chown) return Errno(EPERM);
-    if (chown_gid && !cap_chown && !(owner && InGroup(creds, attr.gid))) return Errno(EPERM);
-    if ((attr.mask & SetAttr::kGid) && !chown_gid && !owner && !cap_chown) return Errno(EPERM);
-    if ((attr.mask & SetAttr::kUid) && !chown_uid && !owner && !cap_chown) return Errno(EPERM);
+    if ((attr.mask & SetAttr::kUid) && !cap_chown && !(owner && attr.uid == st.uid)) {
+      return Errno(EPERM);
+    }
+    if ((attr.mask & SetAttr::kGid) && !cap_chown &&
+        !(owner && (attr.gid == st.gid || InGroup(creds, attr.gid)))) {
+      return Errno(EPERM);
+    }
     // A change of owner drops set-user-ID, and set-group-ID of a group-executable
     // file (Linux's notify_change ATTR_KILL_SUID/SGID).
     if (!inode.is_dir() && !(attr.mask & SetAttr::kMode) &&
@@ -341,7 +349,7 @@ Result<void> Vfs::Mkdir(const PathContext& ctx, std::string_view path, uint32_t 
   RETURN_IF_ERROR(MayChangeDir(ctx, p.dir));
   Inode& dir = *p.dir.dentry->inode();
   ASSIGN_OR_RETURN(NewNode node,
-                   NewNodeFor(ctx, dir, abi::linux::kSIfdir | (mode & ~ctx.umask & 07777)));
+                   NewNodeFor(ctx, dir, abi::linux::kSIfdir | (mode & ~ctx.umask & 01777)));
   ASSIGN_OR_RETURN(InodeRef made, dir.Mkdir(p.name, node));
   AddChild(p.dir.dentry, p.name, std::move(made));
   return Ok();

@@ -292,8 +292,8 @@ std::string PathOf(const VirtualDentry& vd) {
 Result<std::string> Vfs::PathFrom(const VirtualDentry& vd, const VirtualDentry& root) {
   if (IsDead(vd)) return Errno(ENOENT);
   std::vector<std::string> names;
-  NamesUpTo(vd, &root, &names);
-  return JoinReversed(names);
+  const bool reached = NamesUpTo(vd, &root, &names);
+  return (reached ? "" : "(unreachable)") + JoinReversed(names);
 }
 
 abi::linux::Timespec Vfs::Now() {
@@ -306,7 +306,9 @@ abi::linux::Timespec Vfs::Now() {
 
 Vfs::Walker::Walker(const Vfs& vfs, const PathContext& ctx, uint64_t resolve)
     : vfs_(vfs), creds_(ctx.creds), resolve_(resolve), start_(ctx.start) {
-  root_ = (resolve & kResolveInRoot) ? ctx.start : ctx.root;
+  // RESOLVE_IN_ROOT makes the start the root; RESOLVE_BENEATH makes it a wall that
+  // ".." and absolute paths may not cross (EXDEV).
+  root_ = (resolve & (kResolveInRoot | kResolveBeneath)) ? ctx.start : ctx.root;
 }
 
 Result<VirtualDentry> Vfs::Walker::Walk(std::string_view path, bool follow_final,

@@ -60,6 +60,9 @@ class Task final : public waiter::Waiter {
   mm::MemoryManager& mm() const { return *mm_; }
   fs::vfs::FdTable& fd_table() const { return *fds_; }
   const auth::Credentials& creds() const { return creds_; }
+  // Replaces this thread's credentials (the set*id(2) family, capset(2)). Call on
+  // the task's own fiber: path_context() hands out a pointer to them.
+  void set_creds(auth::Credentials c) { creds_ = std::move(c); }
   platform::CpuState& cpu() { return cpu_; }
   // The task running on this thread (nullptr off task fibers). Filesystems that
   // show the caller's own view (/proc/self) ask it.
