@@ -15,26 +15,57 @@ namespace {
 using kekkai::gofer::Fid;
 
 // A directory that exists only in the sandbox: a mount point made on a read-only
-// host tree. Empty, and never changed by the guest (a mount covers it).
+// host tree, and the directories on the way to a deeper one. The guest can't
+// change it (a mount covers it, or it only leads to one).
 class MountpointDir final : public vfs::Inode {
  public:
   MountpointDir(vfs::Filesystem& fs, abi::linux::Stat st)
       : vfs::Inode(abi::linux::kSIfdir), fs_(fs), st_(st) {}
   Result<abi::linux::Stat> Stat() override { return st_; }
-  Result<vfs::InodeRef> Lookup(std::string_view) override { return Errno(ENOENT); }
-  Result<std::vector<vfs::DirEntry>> ReadDir() override { return std::vector<vfs::DirEntry>{}; }
+  Result<vfs::InodeRef> Lookup(std::string_view name) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = children_.find(name);
+    if (it == children_.end()) return Errno(ENOENT);
+    return it->second;
+  }
+  Result<std::vector<vfs::DirEntry>> ReadDir() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<vfs::DirEntry> out;
+    for (const auto& [name, inode] : children_) {
+      out.push_back({name, static_cast<MountpointDir&>(*inode).st_.ino, vfs::kDtDir});
+    }
+    return out;
+  }
   Result<vfs::InodeRef> MakeMountpoint(std::string_view name) override {
-    (void)name;
-    return Errno(EROFS);
+    auto dir = std::make_shared<MountpointDir>(fs_, NewStat(st_.dev));
+    std::lock_guard<std::mutex> lock(mu_);
+    children_[std::string(name)] = dir;
+    return vfs::InodeRef(dir);
   }
   Result<vfs::FileRef> Open(uint32_t flags) override {
     return vfs::FileRef(std::make_shared<vfs::DirectoryFile>(flags, shared_from_this()));
   }
   vfs::Filesystem& filesystem() override { return fs_; }
 
+  // The attributes of a new one on device `dev`.
+  static abi::linux::Stat NewStat(uint64_t dev) {
+    // Numbers no host file of a tree has in practice (readdir skips inode 0).
+    static std::atomic<uint64_t> next_ino{uint64_t{1} << 62};
+    abi::linux::Stat st{};
+    st.dev = dev;
+    st.ino = next_ino.fetch_add(1);
+    st.nlink = 2;
+    st.mode = abi::linux::kSIfdir | 0755;
+    st.blksize = 4096;
+    st.atime = st.mtime = st.ctime = vfs::Vfs::Now();
+    return st;
+  }
+
  private:
   vfs::Filesystem& fs_;
   const abi::linux::Stat st_;
+  std::mutex mu_;
+  std::map<std::string, vfs::InodeRef, std::less<>> children_;
 };
 
 Fid FidOf(vfs::Inode& inode) { return static_cast<GoferInode&>(inode).fid(); }
@@ -176,16 +207,8 @@ Result<void> GoferInode::Rename(std::string_view name, vfs::Inode& child, vfs::I
 }
 
 Result<vfs::InodeRef> GoferInode::MakeMountpoint(std::string_view name) {
-  abi::linux::Stat st{};
-  st.dev = fs_.device();
-  // Numbers no host file of a tree has in practice (readdir skips inode 0).
-  static std::atomic<uint64_t> next_ino{uint64_t{1} << 62};
-  st.ino = next_ino.fetch_add(1);
-  st.nlink = 2;
-  st.mode = abi::linux::kSIfdir | 0755;
-  st.blksize = 4096;
-  st.atime = st.mtime = st.ctime = vfs::Vfs::Now();
-  auto dir = std::make_shared<MountpointDir>(fs_, st);
+  if (!is_dir()) return Errno(ENOTDIR);
+  auto dir = std::make_shared<MountpointDir>(fs_, MountpointDir::NewStat(fs_.device()));
   std::lock_guard<std::mutex> lock(mu_);
   synthetic_[std::string(name)] = dir;
   return vfs::InodeRef(dir);

@@ -157,8 +157,7 @@ Result<void> Directory::Rmdir(std::string_view name, vfs::Inode& child) {
 }
 
 Result<void> Directory::Rename(std::string_view name, vfs::Inode& child, vfs::Inode& new_dir,
-                               std::string_view new_name, vfs::Inode* replaced,
-                               uint32_t flags) {
+                               std::string_view new_name, vfs::Inode* replaced, uint32_t flags) {
   if (flags & ~(linux::kRenameNoreplace | linux::kRenameExchange)) return Errno(EINVAL);
   auto* nd = dynamic_cast<Directory*>(&new_dir);
   if (nd == nullptr || &nd->fs() != &fs()) return Errno(EXDEV);

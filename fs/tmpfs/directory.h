@@ -38,8 +38,7 @@ class Directory final : public Node {
   // directory of this filesystem (EXDEV otherwise), fixing the directories'
   // link counts when a directory changes parent. RENAME_WHITEOUT is EINVAL.
   Result<void> Rename(std::string_view name, vfs::Inode& child, vfs::Inode& new_dir,
-                      std::string_view new_name, vfs::Inode* replaced,
-                      uint32_t flags) override;
+                      std::string_view new_name, vfs::Inode* replaced, uint32_t flags) override;
   // Creates an unnamed regular file (link count 0): O_TMPFILE and memfd_create.
   Result<std::pair<vfs::InodeRef, vfs::FileRef>> CreateTmpfile(const vfs::NewNode& node,
                                                                uint32_t flags) override;

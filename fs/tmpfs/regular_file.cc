@@ -132,8 +132,9 @@ Result<size_t> RegularFile::Read(sentry::usermem::IoSequence& dst, uint64_t offs
       }
     }
     std::span<const std::byte> src =
-        run.mf ? std::span<const std::byte>(mf.View({PageRoundDown(*run.mf), PageUp(*run.mf + run.len)})
-                                                .subspan(*run.mf % kP, run.len))
+        run.mf ? std::span<const std::byte>(
+                     mf.View({PageRoundDown(*run.mf), PageUp(*run.mf + run.len)})
+                         .subspan(*run.mf % kP, run.len))
                : std::span<const std::byte>(kZeros, run.len);
     Result<size_t> copied = dst.CopyOut(src);
     if (!copied.ok()) {
@@ -233,8 +234,7 @@ Result<size_t> RegularFile::Write(sentry::usermem::IoSequence& src, uint64_t off
       }
     }
     // Bytes whose pages are there.
-    const uint64_t have =
-        offs.empty() ? 0 : std::min(step, (first + offs.size()) * kP - pos);
+    const uint64_t have = offs.empty() ? 0 : std::min(step, (first + offs.size()) * kP - pos);
     uint64_t copied_here = 0;
     bool short_copy = false;
     for (size_t i = 0; copied_here < have && !short_copy;) {
@@ -312,8 +312,11 @@ Result<void> RegularFile::Allocate(uint32_t mode, uint64_t offset, uint64_t len)
   if (mode & ~kFallocKeepSize) return Errno(EOPNOTSUPP);
   if (len == 0) return Errno(EINVAL);
   if (offset > kMaxFileSize || len > kMaxFileSize - offset) return Errno(EFBIG);
-  std::unique_lock<std::shared_mutex> io(io_mu_);
   const uint64_t end = offset + len;
+  // More than the filesystem can ever hold fails at once (as Linux's
+  // shmem_fallocate), not after allocating all it can.
+  if (PageUp(end) / kP - offset / kP > fs().size_limit() / kP) return Errno(ENOSPC);
+  std::unique_lock<std::shared_mutex> io(io_mu_);
   std::vector<uint64_t> made;  // Page indexes allocated here.
   Result<void> error = Ok();
   {

@@ -63,8 +63,7 @@ class TmpfsMmapTest : public MemoryManagerTest {
   }
 
   static MMapOpts FileOpts(const std::shared_ptr<sentry::memmap::Mappable>& m, uint64_t len,
-                           uint64_t offset, int prot, uint64_t fixed, bool shared,
-                           bool writable) {
+                           uint64_t offset, int prot, uint64_t fixed, bool shared, bool writable) {
     MMapOpts o;
     o.length = len;
     o.prot = prot;
@@ -79,8 +78,8 @@ class TmpfsMmapTest : public MemoryManagerTest {
 
   // Maps `len` bytes of the file from `offset` at `addr`, shared and writable
   // unless said otherwise.
-  void MapAt(uint64_t addr, uint64_t len, uint64_t offset = 0, int prot = kRW,
-             bool shared = true, MemoryManager* mm = nullptr) {
+  void MapAt(uint64_t addr, uint64_t len, uint64_t offset = 0, int prot = kRW, bool shared = true,
+             MemoryManager* mm = nullptr) {
     auto r = (mm ? mm : mm_.get())
                  ->MMap(FileOpts(fd_->GetMappable(), len, offset, prot, addr, shared,
                                  /*writable=*/true));
@@ -160,8 +159,7 @@ TEST_F(TmpfsMmapTest, TwoAddressSpacesShareThePages) {
 TEST_F(TmpfsMmapTest, WritingNeedsAWritableFile) {
   ASSERT_EQ(*WriteStr(*fd_, "abc", 0), 3u);
   auto m = fd_->GetMappable();
-  EXPECT_EQ(MMapErr(*mm_, FileOpts(m, P, 0, kRW, kX, /*shared=*/true, /*writable=*/false)),
-            EACCES);
+  EXPECT_EQ(MMapErr(*mm_, FileOpts(m, P, 0, kRW, kX, /*shared=*/true, /*writable=*/false)), EACCES);
   ASSERT_EQ(MMapErr(*mm_, FileOpts(m, P, 0, kR, kX, /*shared=*/true, /*writable=*/false)), 0);
   EXPECT_EQ(mm_->MProtect(GuestAddr(kX), P, kRW).error().value(), EACCES);
   EXPECT_EQ(GuestRead(kX), 'a');
@@ -328,8 +326,7 @@ TEST_F(TmpfsMmapTest, TruncationRacesWithFaults) {
         // kAccErr: the page was mapped writable already, twice in a row (the
         // fault-loop guard).
         const FaultError e = mm_->HandleFault(kX + page * P, kWrite);
-        ASSERT_TRUE(e == FaultError::kNone || e == FaultError::kBusErr ||
-                    e == FaultError::kAccErr);
+        ASSERT_TRUE(e == FaultError::kNone || e == FaultError::kBusErr || e == FaultError::kAccErr);
       }
       Result<void> r = mm_->Populate(GuestAddr(kX), 4 * P);
       ASSERT_TRUE(r.ok() || r.error() == Errno(EFAULT));

@@ -1,5 +1,7 @@
 // Tests of tmpfs inodes and open files, used directly (no VFS): names, link
 // counts, times, file data in MemoryFile pages, and space accounting.
+#include "fs/tmpfs/tmpfs.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
@@ -16,7 +18,6 @@
 #include "fs/tmpfs/directory.h"
 #include "fs/tmpfs/node.h"
 #include "fs/tmpfs/regular_file.h"
-#include "fs/tmpfs/tmpfs.h"
 #include "sentry/usermem/vector_memory.h"
 
 namespace kekkai::fs::tmpfs {
@@ -35,7 +36,7 @@ Errno ErrorOf(const Result<T>& r) {
   return r.ok() ? Errno(0) : r.error();
 }
 
-vfs::NewNode Node(uint32_t mode, uint32_t uid = 0, uint32_t gid = 0, uint64_t rdev = 0) {
+vfs::NewNode Attrs(uint32_t mode, uint32_t uid = 0, uint32_t gid = 0, uint64_t rdev = 0) {
   return vfs::NewNode{mode, uid, gid, rdev};
 }
 
@@ -88,13 +89,13 @@ class TmpfsTest : public ::testing::Test {
   // Creates the regular file `name` in `dir` open O_RDWR (plus `flags`).
   std::pair<vfs::InodeRef, vfs::FileRef> Create(Directory& dir, std::string_view name,
                                                 uint32_t flags = 0) {
-    auto r = dir.CreateFile(name, Node(linux::kSIfreg | 0644), O_RDWR | flags);
+    auto r = dir.CreateFile(name, Attrs(linux::kSIfreg | 0644), O_RDWR | flags);
     EXPECT_TRUE(r.ok()) << ErrorOf(r).value();
     return r.ok() ? *r : std::pair<vfs::InodeRef, vfs::FileRef>{};
   }
 
   std::shared_ptr<Directory> Mkdir(Directory& dir, std::string_view name) {
-    auto r = dir.Mkdir(name, Node(linux::kSIfdir | 0755));
+    auto r = dir.Mkdir(name, Attrs(linux::kSIfdir | 0755));
     EXPECT_TRUE(r.ok()) << ErrorOf(r).value();
     return r.ok() ? std::static_pointer_cast<Directory>(*r) : nullptr;
   }
@@ -128,16 +129,16 @@ TEST_F(TmpfsTest, CreateLookupReadDir) {
   auto [file, fd] = Create(*root_, "b");
   ASSERT_NE(file, nullptr);
   auto dir = Mkdir(*root_, "a");
-  ASSERT_TRUE(root_->Symlink("c", "/target", Node(linux::kSIflnk | 0777)).ok());
-  ASSERT_TRUE(root_->Mknod("d", Node(linux::kSIfifo | 0600)).ok());
-  ASSERT_TRUE(root_->Mknod("e", Node(linux::kSIfchr | 0600, 0, 0, 0x103)).ok());
+  ASSERT_TRUE(root_->Symlink("c", "/target", Attrs(linux::kSIflnk | 0777)).ok());
+  ASSERT_TRUE(root_->Mknod("d", Attrs(linux::kSIfifo | 0600)).ok());
+  ASSERT_TRUE(root_->Mknod("e", Attrs(linux::kSIfchr | 0600, 0, 0, 0x103)).ok());
 
   EXPECT_EQ(*root_->Lookup("b"), file);
   EXPECT_EQ(*root_->Lookup("a"), dir);
   EXPECT_EQ(ErrorOf(root_->Lookup("zz")), Errno(ENOENT));
-  EXPECT_EQ(ErrorOf(root_->CreateFile("b", Node(linux::kSIfreg | 0644), O_RDWR)), Errno(EEXIST));
-  EXPECT_EQ(ErrorOf(root_->Mkdir("b", Node(linux::kSIfdir | 0755))), Errno(EEXIST));
-  EXPECT_EQ(ErrorOf(root_->Mknod("x", Node(linux::kSIfdir | 0755))), Errno(EPERM));
+  EXPECT_EQ(ErrorOf(root_->CreateFile("b", Attrs(linux::kSIfreg | 0644), O_RDWR)), Errno(EEXIST));
+  EXPECT_EQ(ErrorOf(root_->Mkdir("b", Attrs(linux::kSIfdir | 0755))), Errno(EEXIST));
+  EXPECT_EQ(ErrorOf(root_->Mknod("x", Attrs(linux::kSIfdir | 0755))), Errno(EPERM));
 
   auto entries = root_->ReadDir();
   ASSERT_TRUE(entries.ok());
@@ -164,7 +165,7 @@ TEST_F(TmpfsTest, CreateLookupReadDir) {
 }
 
 TEST_F(TmpfsTest, SymlinksAndSpecialFiles) {
-  auto link = root_->Symlink("l", "some/where", Node(linux::kSIflnk | 0777));
+  auto link = root_->Symlink("l", "some/where", Attrs(linux::kSIflnk | 0777));
   ASSERT_TRUE(link.ok());
   EXPECT_EQ(*(*link)->Readlink(), "some/where");
   const linux::Stat st = StatOf(**link);
@@ -173,7 +174,7 @@ TEST_F(TmpfsTest, SymlinksAndSpecialFiles) {
   EXPECT_EQ(ErrorOf((*link)->Open(O_RDONLY)), Errno(ELOOP));
   for (uint32_t type : {linux::kSIfifo, linux::kSIfsock, linux::kSIfchr, linux::kSIfblk}) {
     const std::string name = "n" + std::to_string(type);
-    auto node = root_->Mknod(name, Node(type | 0644));
+    auto node = root_->Mknod(name, Attrs(type | 0644));
     ASSERT_TRUE(node.ok());
     EXPECT_EQ(StatOf(**node).mode, type | 0644);
     EXPECT_EQ(ErrorOf((*node)->Open(O_RDONLY)), Errno(ENXIO));
@@ -210,7 +211,7 @@ TEST_F(TmpfsTest, LinkCounts) {
   auto other = Tmpfs::Create(*mf_, kDev + 1);
   auto oroot = other->NewRoot(0755, 0, 0);
   ASSERT_TRUE(oroot.ok());
-  auto ofile = (*oroot)->CreateFile("o", Node(linux::kSIfreg | 0644), O_RDWR);
+  auto ofile = (*oroot)->CreateFile("o", Attrs(linux::kSIfreg | 0644), O_RDWR);
   ASSERT_TRUE(ofile.ok());
   EXPECT_EQ(ErrorOf(root_->Link("o", ofile->first)), Errno(EXDEV));
 
@@ -238,9 +239,9 @@ TEST_F(TmpfsTest, RmdirNeedsAnEmptyDirectory) {
   ASSERT_TRUE(root_->Rmdir("a", *a).ok());
   EXPECT_EQ(ErrorOf(root_->Lookup("a")), Errno(ENOENT));
   // Nothing can be made in a removed directory that is still open.
-  EXPECT_EQ(ErrorOf(a->Mkdir("y", Node(linux::kSIfdir | 0755))), Errno(ENOENT));
-  EXPECT_EQ(ErrorOf(a->CreateFile("y", Node(linux::kSIfreg | 0644), O_RDWR)), Errno(ENOENT));
-  EXPECT_EQ(ErrorOf(a->CreateTmpfile(Node(linux::kSIfreg | 0644), O_RDWR)), Errno(ENOENT));
+  EXPECT_EQ(ErrorOf(a->Mkdir("y", Attrs(linux::kSIfdir | 0755))), Errno(ENOENT));
+  EXPECT_EQ(ErrorOf(a->CreateFile("y", Attrs(linux::kSIfreg | 0644), O_RDWR)), Errno(ENOENT));
+  EXPECT_EQ(ErrorOf(a->CreateTmpfile(Attrs(linux::kSIfreg | 0644), O_RDWR)), Errno(ENOENT));
 }
 
 // ---------------------------------------------------------------- rename
@@ -261,13 +262,11 @@ TEST_F(TmpfsTest, RenameMovesAndReplaces) {
   EXPECT_EQ(StatOf(*f).nlink, 1u);
   // RENAME_NOREPLACE over an existing name.
   auto [h, hfd] = Create(*b, "h");
-  EXPECT_EQ(ErrorOf(b->Rename("g", *f, *b, "h", h.get(), linux::kRenameNoreplace)),
-            Errno(EEXIST));
+  EXPECT_EQ(ErrorOf(b->Rename("g", *f, *b, "h", h.get(), linux::kRenameNoreplace)), Errno(EEXIST));
   // A stale name.
   EXPECT_EQ(ErrorOf(a->Rename("f1", *f, *b, "z", nullptr, 0)), Errno(ENOENT));
   // Whiteouts are not supported.
-  EXPECT_EQ(ErrorOf(b->Rename("g", *f, *b, "w", nullptr, linux::kRenameWhiteout)),
-            Errno(EINVAL));
+  EXPECT_EQ(ErrorOf(b->Rename("g", *f, *b, "w", nullptr, linux::kRenameWhiteout)), Errno(EINVAL));
 }
 
 TEST_F(TmpfsTest, RenameDirectoryFixesLinkCounts) {
@@ -287,7 +286,7 @@ TEST_F(TmpfsTest, RenameDirectoryFixesLinkCounts) {
   EXPECT_EQ(StatOf(*b).nlink, 2u);
   EXPECT_EQ(StatOf(*e).nlink, 0u);
   EXPECT_EQ(*a->Lookup("e"), d);
-  EXPECT_EQ(ErrorOf(e->Mkdir("z", Node(linux::kSIfdir | 0755))), Errno(ENOENT));
+  EXPECT_EQ(ErrorOf(e->Mkdir("z", Attrs(linux::kSIfdir | 0755))), Errno(ENOENT));
   // Over a non-empty one: ENOTEMPTY, nothing changes.
   auto full = Mkdir(*b, "full");
   Mkdir(*full, "inner");
@@ -504,7 +503,7 @@ TEST_F(TmpfsTest, TruncateFreesPagesAndZeroesTheTail) {
   EXPECT_EQ(mf_->usage(), base);
   EXPECT_EQ(fs_->used_bytes(), 0u);
   // Other files can't truncate; directories say EISDIR.
-  auto link = root_->Symlink("l", "x", Node(linux::kSIflnk | 0777));
+  auto link = root_->Symlink("l", "x", Attrs(linux::kSIflnk | 0777));
   EXPECT_EQ(ErrorOf((*link)->SetStat(t)), Errno(EINVAL));
   EXPECT_EQ(ErrorOf(root_->SetStat(t)), Errno(EISDIR));
 }
@@ -551,6 +550,10 @@ TEST_F(TmpfsTest, Fallocate) {
   EXPECT_EQ(ErrorOf(fd->Allocate(2 /*PUNCH_HOLE*/, 0, P)), Errno(EOPNOTSUPP));
   EXPECT_EQ(ErrorOf(fd->Allocate(0, 0, 0)), Errno(EINVAL));
   EXPECT_EQ(ErrorOf(fd->Allocate(0, kMaxFileSize, 1)), Errno(EFBIG));
+  // More than the filesystem could ever hold fails at once, leaving nothing.
+  EXPECT_EQ(ErrorOf(fd->Allocate(0, 0, uint64_t{1} << 50)), Errno(ENOSPC));
+  EXPECT_EQ(file->page_count(), 4u);
+  EXPECT_EQ(StatOf(*f).size, static_cast<int64_t>(3 * P + 1));
 }
 
 TEST_F(TmpfsTest, StatfsAndSpaceAccounting) {
@@ -610,7 +613,7 @@ TEST_F(TmpfsTest, UnlinkedOpenFileKeepsItsData) {
 }
 
 TEST_F(TmpfsTest, TmpfileHasNoNameUntilLinked) {
-  auto r = root_->CreateTmpfile(Node(linux::kSIfreg | 0600), O_RDWR);
+  auto r = root_->CreateTmpfile(Attrs(linux::kSIfreg | 0600), O_RDWR);
   ASSERT_TRUE(r.ok());
   auto [f, fd] = *r;
   EXPECT_EQ(StatOf(*f).nlink, 0u);

@@ -49,22 +49,32 @@ Result<std::string> Inode::Readlink() { return Errno(EINVAL); }
 // ---- Mounts. ----
 
 Vfs::~Vfs() {
-  // Parents and children point at each other: break the cycles.
-  std::vector<DentryRef> todo;
+  // Parents and children point at each other: break the cycles. Inodes may refer
+  // to their filesystem, which the mounts own: the dentries go first.
+  std::vector<std::shared_ptr<Mount>> mounts;
   {
     std::lock_guard<std::mutex> lock(mounts_mu_);
-    for (const auto& m : mount_order_) todo.push_back(m->root());
-    mounts_.clear();
-    mount_order_.clear();
-    root_mount_.reset();
+    mounts = mount_order_;
   }
-  std::lock_guard<std::mutex> lock(TreeMutex());
-  while (!todo.empty()) {
-    DentryRef d = std::move(todo.back());
-    todo.pop_back();
-    for (auto& [name, child] : d->children_) todo.push_back(std::move(child));
-    d->children_.clear();
+  std::vector<DentryRef> todo;
+  for (const auto& m : mounts) todo.push_back(m->root());
+  std::vector<DentryRef> dropped;
+  {
+    std::lock_guard<std::mutex> lock(TreeMutex());
+    while (!todo.empty()) {
+      DentryRef d = std::move(todo.back());
+      todo.pop_back();
+      for (auto& [name, child] : d->children_) todo.push_back(child);
+      for (auto& [name, child] : d->children_) dropped.push_back(std::move(child));
+      d->children_.clear();
+    }
   }
+  // Inodes are destroyed outside the tree lock (a gofer inode talks to the gofer).
+  dropped.clear();
+  std::lock_guard<std::mutex> lock(mounts_mu_);
+  mounts_.clear();
+  mount_order_.clear();
+  root_mount_.reset();
 }
 
 Result<void> Vfs::MountRoot(std::shared_ptr<Filesystem> fs, InodeRef root, bool read_only) {

@@ -139,11 +139,9 @@ void ExpectKekkaiError(const Outcome& o) {
 }
 
 void Kekkai::SetUp() {
-  ASSERT_TRUE(IsExecutable(KekkaiPath()))
-      << "the kekkai binary is missing: $KEKKAI='" << KekkaiPath()
-      << "' (build it: ninja -C build kekkai)";
-  ASSERT_TRUE(IsExecutable(Guest("hello")))
-      << "guests not built: $GUESTS='" << GuestsDir() << "'";
+  ASSERT_TRUE(IsExecutable(KekkaiPath())) << "the kekkai binary is missing: $KEKKAI='"
+                                          << KekkaiPath() << "' (build it: ninja -C build kekkai)";
+  ASSERT_TRUE(IsExecutable(Guest("hello"))) << "guests not built: $GUESTS='" << GuestsDir() << "'";
 }
 
 void Kekkai::TearDown() {

@@ -24,8 +24,7 @@ inline constexpr milliseconds kSandboxTimeout{10000};
 inline constexpr milliseconds kTeardownTimeout{5000};
 
 inline constexpr char kBusybox[] = "/bin/busybox";
-inline constexpr char kGuestPath[] =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+inline constexpr char kGuestPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 inline constexpr char kMarker[] = "KEKKAI_E2E_MARKER=caller-only";
 
 // Returns $name, or `fallback` when it is unset or empty.
@@ -86,12 +85,12 @@ Outcome RunSandboxed(const std::vector<std::string>& argv, const KekkaiRun& r = 
 // exactly one line on stderr starting "kekkai: ".
 void ExpectKekkaiError(const Outcome& o);
 
-#define REQUIRE_BUSYBOX()                                                             \
-  do {                                                                                \
-    if (!::kekkai::tests::e2e::IsExecutable(::kekkai::tests::e2e::kBusybox)) {        \
-      GTEST_SKIP() << ::kekkai::tests::e2e::kBusybox                                  \
-                   << " is missing (install the busybox-static package)";             \
-    }                                                                                 \
+#define REQUIRE_BUSYBOX()                                                      \
+  do {                                                                         \
+    if (!::kekkai::tests::e2e::IsExecutable(::kekkai::tests::e2e::kBusybox)) { \
+      GTEST_SKIP() << ::kekkai::tests::e2e::kBusybox                           \
+                   << " is missing (install the busybox-static package)";      \
+    }                                                                          \
   } while (0)
 
 // Fixture for everything that runs kekkai: fails (never skips) when kekkai is
