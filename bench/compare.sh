@@ -5,6 +5,10 @@
 #   - getpid round trip (tests/guests/getpid_loop.c);
 #   - stat of a host file, and open + read 4 KiB + close of one
 #     (tests/guests/file_loop.c on /usr/bin/env);
+#   - getdents64 of a 1,000-entry directory: one the guest makes in /dev/shm
+#     (tmpfs everywhere), and one on the host (made by this script, served by
+#     kekkai's gofer and runsc's);
+#   - write + read back of a 100 MB file in /dev/shm (tmpfs everywhere);
 #   - the start of a static `true` (tests/guests/true.c), of the dynamically
 #     linked /bin/true, and of `python3 -c pass`.
 # Prints a markdown table with the ratios kekkai/native, kekkai/runsc, runsc/native.
@@ -112,6 +116,14 @@ fmt() {
 
 FILE_NATIVE_ITERS=$((NATIVE_ITERS / 10))
 FILE_SANDBOX_ITERS=$((SANDBOX_ITERS / 10))
+DIR_NATIVE_ITERS=$((NATIVE_ITERS / 1000))
+DIR_SANDBOX_ITERS=$((SANDBOX_ITERS / 100))
+
+# A 1,000-entry host directory for the getdents row, and a fresh tmpfs path per run.
+HOST_DIR=$(mktemp -d "${TMPDIR:-/var/tmp}/kekkai-bench-XXXXXX")
+trap 'rm -rf "$HOST_DIR" "$SHM_DIR"' EXIT
+for ((i = 0; i < 1000; i++)); do : >"$HOST_DIR/entry-$i"; done
+SHM_DIR=/dev/shm/kekkai-bench-dir-$$
 
 # The rows: name|kind|decimals|native iterations|sandbox iterations|program and args
 # (ITERS stands for the iteration count).
@@ -119,6 +131,9 @@ ROWS=(
   "getpid round trip, µs/call|loop|2|$NATIVE_ITERS|$SANDBOX_ITERS|$GETPID_LOOP ITERS"
   "stat of a host file, µs/call|loop|2|$FILE_NATIVE_ITERS|$FILE_SANDBOX_ITERS|$FILE_LOOP stat $HOST_FILE ITERS"
   "open + read 4 KiB + close, µs|loop|2|$FILE_NATIVE_ITERS|$FILE_SANDBOX_ITERS|$FILE_LOOP open_read $HOST_FILE ITERS"
+  "getdents of 1,000 entries in tmpfs, µs|loop|1|$DIR_NATIVE_ITERS|$DIR_SANDBOX_ITERS|$FILE_LOOP getdents $SHM_DIR ITERS"
+  "getdents of 1,000 host entries, µs|loop|1|$DIR_NATIVE_ITERS|$DIR_SANDBOX_ITERS|$FILE_LOOP getdents $HOST_DIR ITERS"
+  "write + read 100 MB in tmpfs, ms|pass|0|100|100|$FILE_LOOP write_read /dev/shm/kekkai-bench-file ITERS"
   "start of static \`true\`, ms|start|1|||$TRUE_BIN"
   "start of dynamic \`/bin/true\`, ms|start|1|||/bin/true"
   "start of \`python3 -c pass\`, ms|start|1|||/usr/bin/python3 -c pass"
@@ -136,8 +151,10 @@ measure() {
   esac
   local argv=()
   read -r -a argv <<<"${cmd//ITERS/$iters}"
-  if [[ $kind == loop ]]; then
+  if [[ $kind == loop || $kind == pass ]]; then
     out=$(loop_us "${prefix[@]}" -- "${argv[@]}") || { echo "$launcher: $name: $out" >&2; echo n/a; return; }
+    # A pass is one long call: µs to ms.
+    [[ $kind == pass ]] && out=$(awk -v v="$out" 'BEGIN { printf "%.6f\n", v / 1000 }')
   else
     out=$(start_ms "${prefix[@]}" -- "${argv[@]}") || { echo "$launcher: $name: $out" >&2; echo n/a; return; }
   fi

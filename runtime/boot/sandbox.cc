@@ -9,6 +9,7 @@
 #include "fs/dev/dev_fs.h"
 #include "fs/gofer/gofer_fs.h"
 #include "fs/host/host_file.h"
+#include "fs/host/stdio_place.h"
 #include "fs/proc/proc_fs.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "fs/vfs/dentry.h"
@@ -226,6 +227,7 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Create(SandboxConfig cfg, std::string*
   for (int fd = 0; fd <= 2; ++fd) {
     auto f = fs::host::HostFile::Create(s->kernel_->reactor(), fd);
     if (!f.ok()) continue;  // A closed stdio fd stays closed in the guest too.
+    s->stdio_places_.Place(*f);
     RETURN_IF_ERROR(fds->InstallAt(fd, std::move(f).value(), false, 3));
   }
 

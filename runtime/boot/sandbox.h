@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "fs/host/stdio_place.h"
 #include "fs/vfs/vfs.h"
 #include "gofer/client.h"
 #include "platform/platform.h"
@@ -65,6 +66,7 @@ class Sandbox {
   std::shared_ptr<gofer::Client> gofer_;
   std::unique_ptr<fs::vfs::Vfs> vfs_;
   fs::vfs::VirtualDentry memfd_dir_;
+  fs::host::StdioPlaces stdio_places_;
   std::unique_ptr<sentry::kernel::SyscallTable> syscalls_;
   std::unique_ptr<sentry::kernel::Kernel> kernel_;
   sentry::kernel::Kernel::InitProcess init_;

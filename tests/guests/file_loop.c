@@ -1,11 +1,21 @@
-// A file-operation loop for the benchmarks: `file_loop stat PATH N` calls stat(2) N
-// times; `file_loop open_read PATH N` does open + read 4 KiB + close N times.
-// Prints "ns_per_call <float>" (one stat, or one open+read+close).
+// A file-operation loop for the benchmarks. Prints "ns_per_call <float>" for one
+// operation:
+//   file_loop stat PATH N        stat(2), N times;
+//   file_loop open_read PATH N   open + read 4 KiB + close, N times;
+//   file_loop getdents DIR N     open DIR + getdents64 to the end + close, N times
+//                                (DIR is made with 1,000 empty files first unless
+//                                it exists: give a fresh path in tmpfs, or an
+//                                existing directory);
+//   file_loop write_read PATH MB write MB MiB to a new file PATH in 1 MiB writes,
+//                                read it back in 1 MiB reads, unlink it (one call).
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,29 +25,79 @@ static double NowNs(void) {
   return ts.tv_sec * 1e9 + ts.tv_nsec;
 }
 
+static int Fail(const char* what) {
+  perror(what);
+  return 1;
+}
+
+// Makes DIR with 1,000 files unless it exists.
+static int MakeDir(const char* dir) {
+  if (mkdir(dir, 0755) != 0) return errno == EEXIST ? 0 : Fail(dir);
+  char name[4096];
+  for (int i = 0; i < 1000; i++) {
+    snprintf(name, sizeof(name), "%s/entry-%04d", dir, i);
+    int fd = open(name, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0 || close(fd) != 0) return Fail(name);
+  }
+  return 0;
+}
+
+static int ListOnce(const char* dir) {
+  static char buf[32768];
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Fail(dir);
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+    if (n < 0) return Fail("getdents64");
+    if (n == 0) break;
+  }
+  return close(fd) != 0 ? Fail("close") : 0;
+}
+
+static int WriteRead(const char* path, long mb) {
+  static char buf[1 << 20];
+  memset(buf, 'k', sizeof(buf));
+  int fd = open(path, O_CREAT | O_TRUNC | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0) return Fail(path);
+  for (long i = 0; i < mb; i++) {
+    if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) return Fail("write");
+  }
+  if (lseek(fd, 0, SEEK_SET) != 0) return Fail("lseek");
+  for (long i = 0; i < mb; i++) {
+    if (read(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf)) return Fail("read");
+  }
+  if (close(fd) != 0 || unlink(path) != 0) return Fail(path);
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: %s stat|open_read PATH N\n", argv[0]);
+    fprintf(stderr, "usage: %s stat|open_read|getdents|write_read PATH N\n", argv[0]);
     return 2;
   }
-  const int open_read = strcmp(argv[1], "open_read") == 0;
+  const char* op = argv[1];
   const char* path = argv[2];
-  const long n = atol(argv[3]);
+  long n = atol(argv[3]);
   static char buf[4096];
+  if (strcmp(op, "write_read") == 0) {
+    const double t0 = NowNs();
+    if (WriteRead(path, n) != 0) return 1;
+    printf("ns_per_call %.1f\n", NowNs() - t0);
+    return 0;
+  }
+  if (strcmp(op, "getdents") == 0 && MakeDir(path) != 0) return 1;
   const double t0 = NowNs();
   for (long i = 0; i < n; i++) {
-    if (open_read) {
+    if (strcmp(op, "open_read") == 0) {
       int fd = open(path, O_RDONLY | O_CLOEXEC);
       if (fd < 0 || read(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf) || close(fd) != 0) {
-        perror(path);
-        return 1;
+        return Fail(path);
       }
+    } else if (strcmp(op, "getdents") == 0) {
+      if (ListOnce(path) != 0) return 1;
     } else {
       struct stat st;
-      if (stat(path, &st) != 0) {
-        perror(path);
-        return 1;
-      }
+      if (stat(path, &st) != 0) return Fail(path);
     }
   }
   printf("ns_per_call %.1f\n", (NowNs() - t0) / (double)n);
