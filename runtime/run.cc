@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -18,6 +19,23 @@
 namespace kekkai::runtime {
 
 namespace {
+
+// Raises RLIMIT_NOFILE to fs.nr_open (root may), else to the hard limit.
+void RaiseFdLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t want = rl.rlim_max;
+  if (FILE* f = fopen("/proc/sys/fs/nr_open", "re")) {
+    unsigned long nr = 0;
+    if (fscanf(f, "%lu", &nr) == 1 && nr > want) want = nr;
+    fclose(f);
+  }
+  struct rlimit raised = {want, want};
+  if (setrlimit(RLIMIT_NOFILE, &raised) != 0) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
 
 constexpr char kDefaultPath[] = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -88,6 +106,10 @@ int RunCommand(const RunOptions& opts) {
   // The caller's directory by default; with --rootfs, "/" (the caller's path means
   // nothing there), as docker run.
   const std::string cwd = !opts.cwd.empty() ? opts.cwd : opts.rootfs.empty() ? caller_cwd : "/";
+
+  // The sentry holds a host fd per cached host file name and per open guest file:
+  // take as many fds as the host allows (the gofer raises its own limit too).
+  RaiseFdLimit();
 
   // The host directories the sandbox is given must be there before anything starts.
   const auto is_dir = [](const std::string& path) {

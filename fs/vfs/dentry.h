@@ -7,6 +7,7 @@
 #ifndef KEKKAI_FS_VFS_DENTRY_H_
 #define KEKKAI_FS_VFS_DENTRY_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <string>
@@ -21,11 +22,20 @@ using DentryRef = std::shared_ptr<Dentry>;
 class Dentry {
  public:
   // A root dentry (no parent) for `inode`.
-  explicit Dentry(InodeRef inode) : inode_(std::move(inode)) {}
+  explicit Dentry(InodeRef inode) : inode_(std::move(inode)) { Live().fetch_add(1); }
   Dentry(std::string name, DentryRef parent, InodeRef inode)
-      : inode_(std::move(inode)), name_(std::move(name)), parent_(std::move(parent)) {}
+      : inode_(std::move(inode)), name_(std::move(name)), parent_(std::move(parent)) {
+    Live().fetch_add(1);
+  }
+  ~Dentry() { Live().fetch_sub(1); }
   Dentry(const Dentry&) = delete;
   Dentry& operator=(const Dentry&) = delete;
+
+  // How many dentries exist (the cache's size, plus those only files hold).
+  static std::atomic<int64_t>& Live() {
+    static std::atomic<int64_t> live{0};
+    return live;
+  }
 
   const InodeRef& inode() const { return inode_; }
 

@@ -12,6 +12,7 @@
 #define KEKKAI_FS_VFS_VFS_H_
 
 #include <cstdint>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -161,6 +162,10 @@ class Vfs {
   VirtualDentry FollowMounts(VirtualDentry vd) const;
   // `vd`'s parent as ".." sees it, never above `root`.
   VirtualDentry Up(VirtualDentry vd, const VirtualDentry& root) const;
+  // Drops every cached dentry nobody uses (no file, working directory, mount or
+  // walk holds it, and it has no cached children) once the cache has grown past
+  // its budget: host trees cost a gofer fid and a host fd per cached name.
+  void MaybePrune();
   // Caches a new child `inode` of `dir` named `name`.
   static DentryRef AddChild(const DentryRef& dir, std::string_view name, InodeRef inode);
   // Removes `child` from the cache and marks it dead.
@@ -181,6 +186,9 @@ class Vfs {
   std::map<std::pair<const Mount*, const Dentry*>, std::shared_ptr<Mount>> mounts_;
   std::vector<std::shared_ptr<Mount>> mount_order_;
   uint64_t next_mount_id_ = 1;
+  // Prune when this many dentries exist.
+  std::atomic<int64_t> prune_at_{kMinPruneAt};
+  static constexpr int64_t kMinPruneAt = 4096;
   // One directory mutation at a time (create, link, unlink, rename): keeps the
   // cache and the filesystems in step, and rename's ancestry check honest.
   std::mutex mutate_mu_;

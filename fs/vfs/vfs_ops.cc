@@ -103,6 +103,7 @@ Result<NewNode> Vfs::NewNodeFor(const PathContext& ctx, Inode& dir, uint32_t mod
 Result<FileRef> Vfs::Open(const PathContext& ctx, std::string_view path, uint32_t flags,
                           uint32_t mode, uint64_t resolve) {
   using namespace abi::linux;
+  MaybePrune();
   if ((flags & kOTmpfile) == static_cast<uint32_t>(kOTmpfile)) {
     return OpenTmpfile(ctx, path, flags, mode);
   }

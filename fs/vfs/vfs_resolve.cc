@@ -2,6 +2,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "base/logging.h"
 #include "fs/vfs/vfs.h"
@@ -413,12 +414,50 @@ Result<void> Vfs::Walker::Search(const VirtualDentry& dir) {
 
 Result<VirtualDentry> Vfs::Resolve(const PathContext& ctx, std::string_view path,
                                    const WalkOptions& opts) {
+  MaybePrune();
   Walker w(*this, ctx, opts.resolve);
   return w.Walk(path, opts.follow, opts.directory, nullptr);
 }
 
+void Vfs::MaybePrune() {
+  if (Dentry::Live().load(std::memory_order_relaxed) < prune_at_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  std::vector<DentryRef> roots;
+  {
+    std::lock_guard<std::mutex> lock(mounts_mu_);
+    for (const auto& m : mount_order_) roots.push_back(m->root());
+  }
+  std::vector<DentryRef> dropped;
+  {
+    std::lock_guard<std::mutex> tree(TreeMutex());
+    // Bottom-up, so a whole unused subtree goes in one pass.
+    std::function<void(Dentry&)> prune = [&](Dentry& d) {
+      for (auto it = d.children_.begin(); it != d.children_.end();) {
+        Dentry& c = *it->second;
+        if (!c.children_.empty()) prune(c);
+        // Only the map holds it (the use count includes `it->second`).
+        if (it->second.use_count() == 1 && c.children_.empty() && c.mounts_ == 0) {
+          dropped.push_back(std::move(it->second));
+          it = d.children_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    };
+    for (const DentryRef& r : roots) prune(*r);
+  }
+  const int64_t left = Dentry::Live().load(std::memory_order_relaxed) -
+                       static_cast<int64_t>(dropped.size());
+  prune_at_.store(std::max(kMinPruneAt, 2 * left), std::memory_order_relaxed);
+  // The dentries (and a gofer inode's round trip to release its fid) go outside
+  // the tree lock.
+  dropped.clear();
+}
+
 Result<Vfs::Parent> Vfs::ResolveParent(const PathContext& ctx, std::string_view path,
                                        uint64_t resolve) {
+  MaybePrune();
   Walker w(*this, ctx, resolve);
   Parent p;
   RETURN_IF_ERROR(w.Walk(path, true, false, &p));

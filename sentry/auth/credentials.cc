@@ -16,7 +16,9 @@ bool IsSubset(uint64_t a, uint64_t b) { return (a & ~b) == 0; }
 bool ValidId(std::optional<uint32_t> id) { return !id.has_value() || *id != kNoId; }
 
 // Whether `id` is one of `a`, `b`, `c`.
-bool OneOf(uint32_t id, uint32_t a, uint32_t b, uint32_t c) { return id == a || id == b || id == c; }
+bool OneOf(uint32_t id, uint32_t a, uint32_t b, uint32_t c) {
+  return id == a || id == b || id == c;
+}
 
 // cap_emulate_setxuid: the capability fix-up after a uid change by setuid(2),
 // setreuid(2) or setresuid(2) (the fsuid follows the euid there, and needs no
