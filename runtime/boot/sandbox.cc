@@ -5,6 +5,7 @@
 #include "abi/linux/types.h"
 #include "base/logging.h"
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "fs/dev/dev_fs.h"
 #include "fs/gofer/gofer_fs.h"
@@ -124,6 +125,18 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
 
   fs::dev::DevOptions dev_opts;
   dev_opts.device = AnonDevice(minor++);
+  // /dev/tty is the caller's terminal, if kekkai runs on one: opened privately, as
+  // the stdio are.
+  dev_opts.open_tty = [this](uint32_t) -> Result<fs::vfs::FileRef> {
+    for (int fd = 0; fd <= 2; ++fd) {
+      if (isatty(fd) && kernel_ != nullptr) {
+        ASSIGN_OR_RETURN(fs::vfs::FileRef f, fs::host::HostFile::Create(kernel_->reactor(), fd));
+        stdio_places_.Place(f);
+        return f;
+      }
+    }
+    return Errno(ENXIO);
+  };
   fs::dev::DevFs dev = fs::dev::NewDevFs(dev_opts);
   RETURN_IF_ERROR(vfs_->MountAt("/dev", dev.fs, dev.root, false));
   fs::proc::ProcFs proc = fs::proc::NewProcFs(AnonDevice(minor++));

@@ -210,7 +210,9 @@ void ExpectResgid(uint32_t r, uint32_t e, uint32_t s) {
 
 std::vector<gid_t> Groups() {
   std::vector<gid_t> g(getgroups(0, nullptr));
-  if (!g.empty()) EXPECT_THAT(getgroups(g.size(), g.data()), SyscallSucceedsWithValue(g.size()));
+  if (!g.empty()) {
+    EXPECT_THAT(getgroups(g.size(), g.data()), SyscallSucceedsWithValue(g.size()));
+  }
   return g;
 }
 
