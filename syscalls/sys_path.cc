@@ -58,7 +58,7 @@ SyscallResult AccessAt(Task& t, int32_t dirfd, GuestAddr path_addr, int32_t mode
   if ((flags & kAtEaccess) == 0) {
     creds.fsuid = creds.uid;
     creds.fsgid = creds.gid;
-    if (creds.uid != 0) creds.cap_effective = 0;
+    creds.cap_effective = creds.uid != 0 ? 0 : creds.cap_permitted;
   }
   ASSIGN_OR_RETURN(fs::vfs::VirtualDentry vd, PlaceAt(t, dirfd, path, flags));
   if (path.empty()) {

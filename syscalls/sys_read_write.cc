@@ -13,6 +13,7 @@
 namespace kekkai::syscalls {
 
 using namespace abi::linux;
+using fs::vfs::FileDescription;
 using fs::vfs::FileRef;
 using sentry::usermem::GuestRange;
 using sentry::usermem::IoSequence;
@@ -90,6 +91,22 @@ Result<size_t> DoIo(Task& t, const FileRef& file, IoSequence& seq, std::optional
   return result;
 }
 
+// A write by a caller without CAP_FSETID drops set-user-ID, and set-group-ID of a
+// group-executable file (Linux's file_remove_privs).
+Result<void> DropPrivsOnWrite(Task& t, FileDescription& file) {
+  fs::vfs::Inode* inode = file.inode();
+  if (inode == nullptr || !inode->is_regular()) return Ok();
+  if (t.creds().HasCapability(sentry::auth::kCapFsetid)) return Ok();
+  ASSIGN_OR_RETURN(abi::linux::Stat st, inode->Stat());
+  uint32_t mode = st.mode & 07777 & ~kSIsuid;
+  if (st.mode & 010) mode &= ~kSIsgid;
+  if (mode == (st.mode & 07777)) return Ok();
+  fs::vfs::SetAttr attr;
+  attr.mask = fs::vfs::SetAttr::kMode;
+  attr.mode = mode;
+  return inode->SetStat(attr);
+}
+
 // Reads or writes through fd `fd`: the fd is checked first, then `ranges()` builds
 // the guest buffers (EFAULT for ones outside the user half), as Linux orders it.
 template <typename Ranges>
@@ -97,6 +114,7 @@ SyscallResult ReadWrite(Task& t, int32_t fd, Ranges&& ranges, std::optional<uint
                         bool write) {
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(fd));
   if (write ? !file->writable() : !file->readable()) return Errno(EBADF);
+  if (write) RETURN_IF_ERROR(DropPrivsOnWrite(t, *file));
   ASSIGN_OR_RETURN(std::vector<GuestRange> r, ranges());
   if (off && static_cast<int64_t>(*off) < 0) return Errno(EINVAL);
   IoSequence seq(t.mm(), std::move(r));

@@ -347,8 +347,11 @@ TEST(SetfsuidTest, UnprivilegedChangeIsIgnoredButStillReturnsTheOldFsuid) {
   // The saved uid is one of ours.
   EXPECT_EQ(Setfsuid(0), static_cast<long>(kNobody));
   EXPECT_EQ(Fsuid(), 0);
-  ASSERT_THAT(Setfsgid(1000), SyscallSucceeds());
-  ASSERT_THAT(Setresgid(-1, -1, -1), SyscallSucceeds());
+  // With euid non-zero there is no CAP_SETGID: a foreign fsgid is refused too.
+  ASSERT_THAT(Setresuid(-1, kNobody, -1), SyscallSucceeds());
+  const long fsgid = Fsgid();
+  EXPECT_EQ(Setfsgid(1000), fsgid);
+  EXPECT_EQ(Fsgid(), fsgid);
 }
 
 TEST(SetfsgidTest, ReturnsTheOldFsgid) {
