@@ -219,21 +219,7 @@ struct StatReply {
 static_assert(sizeof(StatReply) == 144);
 
 // struct statfs (x86-64) of the filesystem holding the node.
-struct StatfsReply {
-  int64_t type;
-  int64_t bsize;
-  uint64_t blocks;
-  uint64_t bfree;
-  uint64_t bavail;
-  uint64_t files;
-  uint64_t ffree;
-  int32_t fsid[2];
-  int64_t namelen;
-  int64_t frsize;
-  int64_t flags;
-  int64_t spare[4];
-};
-static_assert(sizeof(StatfsReply) == 120);
+using StatfsReply = abi::linux::Statfs;
 
 struct GetdentsReply {
   uint64_t next_cookie;  // where the next batch starts

@@ -50,8 +50,11 @@ SyscallResult SysDup3(Task& t, const SyscallArgs& args) {
   return static_cast<uint64_t>(newfd);
 }
 
-// fcntl(2). Locks, leases, pipe sizes and signals-on-I/O are not implemented (EINVAL).
+// fcntl(2). Locks, leases, pipe sizes and signals-on-I/O are not implemented
+// (EINVAL). Seals exist on tmpfs files (so memfds) only; F_SEAL_EXEC is not
+// supported (EINVAL).
 SyscallResult SysFcntl(Task& t, const SyscallArgs& args) {
+  constexpr int32_t kFAddSeals = 1033, kFGetSeals = 1034;
   const int32_t fd = args.Int(0);
   const int32_t cmd = args.Int(1);
   ASSIGN_OR_RETURN(FileRef file, t.fd_table().Get(fd));
@@ -79,6 +82,15 @@ SyscallResult SysFcntl(Task& t, const SyscallArgs& args) {
     case kFSetfl:
       file->SetStatusFlags(args.Uint(2));
       return uint64_t{0};
+    case kFAddSeals:
+      if (file->flags() & kOPath) return Errno(EBADF);
+      RETURN_IF_ERROR(file->AddSeals(args.Uint(2)));
+      return uint64_t{0};
+    case kFGetSeals: {
+      if (file->flags() & kOPath) return Errno(EBADF);
+      ASSIGN_OR_RETURN(uint32_t seals, file->GetSeals());
+      return uint64_t{seals};
+    }
     default:
       return Errno(EINVAL);
   }
@@ -125,8 +137,9 @@ SyscallResult SysCloseRange(Task& t, const SyscallArgs& args) {
   return uint64_t{0};
 }
 
-// memfd_create(2): an unnamed tmpfs file, mode 0777, read-write. Sealing is not
-// implemented: MFD_ALLOW_SEALING is accepted and F_ADD_SEALS fails.
+// memfd_create(2): an unnamed tmpfs file, mode 0777, read-write, sealed shut
+// (F_SEAL_SEAL) unless MFD_ALLOW_SEALING. MFD_NOEXEC_SEAL allows sealing too but
+// adds no F_SEAL_EXEC (not supported), and leaves the mode 0777.
 SyscallResult SysMemfdCreate(Task& t, const SyscallArgs& args) {
   constexpr uint32_t kMfdCloexec = 1, kMfdAllowSealing = 2, kMfdHugetlb = 4,
                      kMfdNoexecSeal = 8, kMfdExec = 0x10;
@@ -143,6 +156,7 @@ SyscallResult SysMemfdCreate(Task& t, const SyscallArgs& args) {
   if (!dir.ok()) return Errno(ENOSYS);
   fs::vfs::NewNode node{kSIfreg | 0777, t.creds().fsuid, t.creds().fsgid, 0};
   ASSIGN_OR_RETURN(auto created, dir.dentry->inode()->CreateTmpfile(node, kORdwr | kOLargefile));
+  if (flags & (kMfdAllowSealing | kMfdNoexecSeal)) RETURN_IF_ERROR(created.second->AllowSealing());
   created.second->set_location(
       fs::vfs::Vfs::Anonymous(dir.mount, created.first, "memfd:" + *name));
   ASSIGN_OR_RETURN(int32_t fd, t.fd_table().Install(std::move(created.second), 0,

@@ -1,4 +1,4 @@
-// brk(2), mmap(2), munmap(2), mprotect(2), mremap(2), madvise(2).
+// brk(2), mmap(2), munmap(2), mprotect(2), mremap(2), madvise(2), msync(2).
 #include "abi/linux/mman.h"
 #include "sentry/kernel/task.h"
 #include "syscalls/syscalls.h"
@@ -55,6 +55,7 @@ SyscallResult SysMmap(Task& t, const SyscallArgs& args) {
   sentry::mm::MMapOpts o;
   if (!anonymous) {
     ASSIGN_OR_RETURN(fs::vfs::FileRef file, t.fd_table().Get(fd));
+    if (file->flags() & kOPath) return Errno(EBADF);
     // The offset in pages must not wrap (Linux: EOVERFLOW).
     if (off + PageRoundUp(len).value_or(UINT64_MAX) < off) return Errno(EOVERFLOW);
     if (!file->readable()) return Errno(EACCES);
@@ -105,6 +106,24 @@ SyscallResult SysMremap(Task& t, const SyscallArgs& args) {
 // madvise(2).
 SyscallResult SysMadvise(Task& t, const SyscallArgs& args) {
   RETURN_IF_ERROR(t.mm().MAdvise(args.Addr(0), args.Uint64(1), args.Int(2)));
+  return uint64_t{0};
+}
+
+// msync(2). Checks its arguments and that the range is mapped, and does nothing
+// else: a shared mapping of a tmpfs file or memfd is the file's own memory, and
+// shared mappings of other files are read-only copies, with nothing written to
+// flush (nor does MS_INVALIDATE make them see the file change since).
+SyscallResult SysMsync(Task& t, const SyscallArgs& args) {
+  constexpr int kMsAsync = 1, kMsInvalidate = 2, kMsSync = 4;
+  const GuestAddr addr = args.Addr(0);
+  const uint64_t len = args.Uint64(1);
+  const int flags = args.Int(2);
+  if (flags & ~(kMsAsync | kMsInvalidate | kMsSync)) return Errno(EINVAL);
+  if (!IsPageAligned(Raw(addr))) return Errno(EINVAL);
+  if ((flags & kMsAsync) && (flags & kMsSync)) return Errno(EINVAL);
+  const std::optional<uint64_t> rounded = PageRoundUp(len);
+  if (!rounded || Raw(addr) > UINT64_MAX - *rounded) return Errno(ENOMEM);
+  if (!t.mm().IsMapped(addr, *rounded)) return Errno(ENOMEM);
   return uint64_t{0};
 }
 

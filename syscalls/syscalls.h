@@ -123,6 +123,7 @@ KEKKAI_SYSCALL(SysMunmap);
 KEKKAI_SYSCALL(SysMprotect);
 KEKKAI_SYSCALL(SysMremap);
 KEKKAI_SYSCALL(SysMadvise);
+KEKKAI_SYSCALL(SysMsync);
 // sys_thread.cc
 KEKKAI_SYSCALL(SysArchPrctl);
 KEKKAI_SYSCALL(SysSetTidAddress);

@@ -37,7 +37,7 @@ constexpr kernel::SyscallEntry kTableX86_64[] = {
     {23, "select", nullptr, Support::kNone, nullptr, {}},
     {24, "sched_yield", SysSchedYield, Support::kFull, nullptr, {}},
     {25, "mremap", SysMremap, Support::kPartial, "no MREMAP_DONTUNMAP", {Arg::kHex, Arg::kUint, Arg::kUint, Arg::kHex, Arg::kHex}},
-    {26, "msync", nullptr, Support::kNone, nullptr, {}},
+    {26, "msync", SysMsync, Support::kPartial, "checks only: tmpfs/memfd mappings are the file, other shared file mappings read-only copies", {Arg::kHex, Arg::kUint, Arg::kHex}},
     {27, "mincore", nullptr, Support::kNone, nullptr, {}},
     {28, "madvise", SysMadvise, Support::kPartial, "DONTNEED/FREE drop pages; other advice is accepted and ignored", {Arg::kHex, Arg::kUint, Arg::kInt}},
     {29, "shmget", nullptr, Support::kNone, nullptr, {}},

@@ -20,18 +20,8 @@ Result<abi::linux::Statfs> GoferFs::Statfs() {
     fid = root_fid_;
   }
   if (fid == kekkai::gofer::kNoFid) return Errno(EIO);
-  ASSIGN_OR_RETURN(kekkai::gofer::StatfsReply r, client_->Statfs(fid));
-  abi::linux::Statfs st{};
-  st.type = r.type;
-  st.bsize = r.bsize;
-  st.blocks = r.blocks;
-  st.bfree = r.bfree;
-  st.bavail = r.bavail;
-  st.files = r.files;
-  st.ffree = r.ffree;
-  st.namelen = r.namelen;
-  st.frsize = r.frsize;
-  st.flags = r.flags & ~int64_t{abi::linux::kSt_rdonly};  // The mount says.
+  ASSIGN_OR_RETURN(abi::linux::Statfs st, client_->Statfs(fid));
+  st.flags &= ~int64_t{abi::linux::kSt_rdonly};  // The mount says.
   return st;
 }
 

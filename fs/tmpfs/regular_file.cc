@@ -78,6 +78,11 @@ uint64_t RegularFile::page_count() const {
   return pages_.size();
 }
 
+uint32_t RegularFile::seals() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return seals_;
+}
+
 Result<uint64_t> RegularFile::PageLocked(uint64_t index, bool* fresh) {
   *fresh = false;
   auto it = pages_.find(index);
@@ -198,12 +203,21 @@ Result<size_t> RegularFile::Write(sentry::usermem::IoSequence& src, uint64_t off
   *end = offset;
   if (src.remaining() == 0) return size_t{0};
   uint64_t pos;
+  uint64_t size;
+  uint32_t seals;
   {
     std::lock_guard<std::mutex> l(mu_);
     pos = append ? size_ : offset;
+    size = size_;
+    seals = seals_;
   }
   if (pos >= kMaxFileSize) return Errno(EFBIG);
-  const uint64_t want = std::min(src.remaining(), kMaxFileSize - pos);
+  uint64_t want = std::min(src.remaining(), kMaxFileSize - pos);
+  if (seals & (vfs::kSealWrite | vfs::kSealFutureWrite)) return Errno(EPERM);
+  if ((seals & vfs::kSealGrow) && want > size - std::min(pos, size)) {
+    if (pos >= size) return Errno(EPERM);
+    want = size - pos;
+  }
   auto& mf = fs().memory_file();
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -286,6 +300,7 @@ Result<void> RegularFile::Truncate(uint64_t size) {
     std::lock_guard<std::mutex> l(mu_);
     const uint64_t old = size_;
     if (size == old) return Ok();
+    if (seals_ & (size > old ? vfs::kSealGrow : vfs::kSealShrink)) return Errno(EPERM);
     if (size > old) {
       // Growing reads as zeros, also where a shared mapping wrote past the end.
       ZeroLocked(old, std::min(size, PageUp(old)));
@@ -309,10 +324,16 @@ Result<void> RegularFile::Truncate(uint64_t size) {
 }
 
 Result<void> RegularFile::Allocate(uint32_t mode, uint64_t offset, uint64_t len) {
-  if (mode & ~kFallocKeepSize) return Errno(EOPNOTSUPP);
+  if (mode & ~(kFallocKeepSize | kFallocPunchHole)) return Errno(EOPNOTSUPP);
+  // As Linux: a hole never changes the size.
+  if ((mode & kFallocPunchHole) && !(mode & kFallocKeepSize)) return Errno(EOPNOTSUPP);
   if (len == 0) return Errno(EINVAL);
   if (offset > kMaxFileSize || len > kMaxFileSize - offset) return Errno(EFBIG);
   const uint64_t end = offset + len;
+  if (mode & kFallocPunchHole) {
+    std::unique_lock<std::shared_mutex> io(io_mu_);
+    return PunchHole(offset, end);
+  }
   // More than the filesystem can ever hold fails at once (as Linux's
   // shmem_fallocate), not after allocating all it can.
   if (PageUp(end) / kP - offset / kP > fs().size_limit() / kP) return Errno(ENOSPC);
@@ -321,6 +342,8 @@ Result<void> RegularFile::Allocate(uint32_t mode, uint64_t offset, uint64_t len)
   Result<void> error = Ok();
   {
     std::lock_guard<std::mutex> l(mu_);
+    // Even with KEEP_SIZE, as Linux's shmem_fallocate.
+    if ((seals_ & vfs::kSealGrow) && end > size_) return Errno(EPERM);
     for (uint64_t i = offset / kP; i < PageUp(end) / kP; ++i) {
       bool fresh = false;
       Result<uint64_t> off = PageLocked(i, &fresh);
@@ -354,6 +377,67 @@ Result<void> RegularFile::Allocate(uint32_t mode, uint64_t offset, uint64_t len)
   return error;
 }
 
+Result<void> RegularFile::PunchHole(uint64_t offset, uint64_t end) {
+  // The whole pages of the hole are [first, last) (empty when it lies within
+  // one page: then first == last + 1).
+  const uint64_t first = PageUp(offset) / kP;
+  const uint64_t last = end / kP;
+  std::vector<uint64_t> dropped;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (seals_ & (vfs::kSealWrite | vfs::kSealFutureWrite)) return Errno(EPERM);
+    for (auto it = pages_.lower_bound(first); it != pages_.end() && it->first < last;
+         it = pages_.erase(it)) {
+      dropped.push_back(it->second);
+    }
+    fs().Uncharge(dropped.size());
+    // The partial pages at the ends are zeroed in place, through mappings too.
+    if (first > last) {
+      ZeroLocked(offset, end);
+    } else {
+      ZeroLocked(offset, first * kP);
+      ZeroLocked(last * kP, end);
+    }
+    mtime_ = ctime_ = Now();
+  }
+  // As truncation: SharedPage no longer hands the pages out (a fault in the
+  // hole gets a fresh zeroed page); mappings drop theirs, then the file does.
+  // Unlike Linux, private copies of the pages that a MAP_PRIVATE mapping wrote
+  // go too (MappingSpace drops all it holds for the range) and read the hole.
+  if (first < last) spaces_.Invalidate(*this, first * kP, last * kP);
+  ReleasePages(fs().memory_file(), std::move(dropped));
+  return Ok();
+}
+
+Result<void> RegularFile::AddSeals(uint32_t seals) {
+  if (seals & ~vfs::kAllSeals) return Errno(EINVAL);
+  // Exclusive: no write is under way, and no other AddSeals can see the
+  // tentative kSealWrite below.
+  std::unique_lock<std::shared_mutex> io(io_mu_);
+  bool new_write;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (seals_ & vfs::kSealSeal) return Errno(EPERM);
+    new_write = (seals & vfs::kSealWrite) && !(seals_ & vfs::kSealWrite);
+    // Set first, so mmap refuses new writable shared mappings (see
+    // DeniesWritableSharing) while the spaces are asked for existing ones.
+    if (new_write) seals_ |= vfs::kSealWrite;
+  }
+  if (new_write && spaces_.AnyMapsWritable(*this)) {
+    std::lock_guard<std::mutex> l(mu_);
+    seals_ &= ~vfs::kSealWrite;
+    return Errno(EBUSY);
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  seals_ |= seals;
+  return Ok();
+}
+
+void RegularFile::AllowSealing() {
+  std::lock_guard<std::mutex> l(mu_);
+  seals_ &= ~vfs::kSealSeal;
+}
+
 // ---- Mappings. ----
 
 Result<uint64_t> RegularFile::SharedPage(uint64_t offset, bool allocate) {
@@ -375,6 +459,11 @@ Result<uint64_t> RegularFile::SharedPage(uint64_t offset, bool allocate) {
 
 void RegularFile::AddMappingSpace(std::weak_ptr<sentry::memmap::MappingSpace> space) {
   spaces_.Add(std::move(space));
+}
+
+bool RegularFile::DeniesWritableSharing() {
+  std::lock_guard<std::mutex> l(mu_);
+  return (seals_ & (vfs::kSealWrite | vfs::kSealFutureWrite)) != 0;
 }
 
 // ---- RegularFileDescription. ----
@@ -422,6 +511,11 @@ Result<size_t> RegularFileDescription::PRead(std::span<std::byte> dst, uint64_t 
 Result<void> RegularFileDescription::Allocate(uint32_t mode, uint64_t offset, uint64_t len) {
   if (!writable()) return Errno(EBADF);
   return file_->Allocate(mode, offset, len);
+}
+
+Result<void> RegularFileDescription::AddSeals(uint32_t seals) {
+  if (!writable()) return Errno(EPERM);
+  return file_->AddSeals(seals);
 }
 
 }  // namespace kekkai::fs::tmpfs

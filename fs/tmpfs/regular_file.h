@@ -12,10 +12,16 @@
 // file to drop its mappings of them (MappingSpaceSet::Invalidate: they unmap
 // them from the guest and drop their references), then drops the file's own
 // references. A page is freed only when nobody holds it, so a mapping never
-// points at a page reused for something else.
+// points at a page reused for something else. Punching a hole (fallocate)
+// drops the whole pages of the hole the same way.
+//
+// Seals (memfd's F_ADD_SEALS): every file starts with kSealSeal, as Linux's
+// tmpfs files; memfd_create(MFD_ALLOW_SEALING) lifts it (AllowSealing). They
+// are kept under mu_ and change under io_mu_ held exclusively, so a write,
+// truncation or fallocate sees the same seals from start to end.
 //
 // Locks, outermost first: io_mu_ (shared for reads, exclusive for writes,
-// truncation and fallocate: keeps pages from going away while they are copied
+// truncation, fallocate and adding seals: keeps pages from going away while they are copied
 // to or from guest memory, and makes O_APPEND writes atomic), then the memory
 // managers' locks (guest memory copies; invalidation), then mu_ (the page map
 // and attributes; never held while touching guest memory, as SharedPage runs
@@ -41,7 +47,7 @@ namespace kekkai::fs::tmpfs {
 // The largest file size (Linux's MAX_LFS_FILESIZE).
 inline constexpr uint64_t kMaxFileSize = static_cast<uint64_t>(INT64_MAX);
 // fallocate(2) mode bits.
-inline constexpr uint32_t kFallocKeepSize = 1;
+inline constexpr uint32_t kFallocKeepSize = 1, kFallocPunchHole = 2;
 
 class RegularFile final : public Node, public sentry::memmap::Mappable {
  public:
@@ -59,7 +65,9 @@ class RegularFile final : public Node, public sentry::memmap::Mappable {
   // Copies `src` into the file at `offset`, or at its end when `append` (the
   // size read and the write are one step). Sets *end to the offset after the
   // last byte written. EFBIG at the largest file size; ENOSPC when the
-  // filesystem is full (short if some bytes were written).
+  // filesystem is full (short if some bytes were written); EPERM when sealed
+  // against writes, or against growth past the end (short when some bytes lie
+  // before it: Linux stops at the page or folio holding the end instead).
   Result<size_t> Write(sentry::usermem::IoSequence& src, uint64_t offset, bool append,
                        uint64_t* end);
   // Copies file bytes at `offset` into sentry memory.
@@ -70,8 +78,18 @@ class RegularFile final : public Node, public sentry::memmap::Mappable {
   Result<uint64_t> SeekHoleOrData(uint64_t offset, bool data);
   // fallocate(2) with `mode` 0 or FALLOC_FL_KEEP_SIZE: allocates the pages of
   // [offset, offset+len) (all or none: ENOSPC) and, without KEEP_SIZE, grows the
-  // file to cover them.
+  // file to cover them (EPERM past the end under kSealGrow). With
+  // FALLOC_FL_PUNCH_HOLE|FALLOC_FL_KEEP_SIZE: frees the whole pages of the range
+  // (mappings drop them, as for truncation) and zeroes the rest of it (EPERM
+  // under kSealWrite or kSealFutureWrite).
   Result<void> Allocate(uint32_t mode, uint64_t offset, uint64_t len);
+  // Returns the seals (kSeal*).
+  uint32_t seals() const;
+  // Adds `seals` (see vfs::FileDescription::AddSeals; the description checks
+  // it is writable).
+  Result<void> AddSeals(uint32_t seals);
+  // Lifts kSealSeal (memfd_create with MFD_ALLOW_SEALING).
+  void AllowSealing();
   // Returns the file's size now.
   uint64_t size() const;
   // Returns the number of pages allocated (for tests and st_blocks).
@@ -88,11 +106,14 @@ class RegularFile final : public Node, public sentry::memmap::Mappable {
   bool shares_pages() const override { return true; }
   Result<uint64_t> SharedPage(uint64_t offset, bool allocate) override;
   void AddMappingSpace(std::weak_ptr<sentry::memmap::MappingSpace> space) override;
+  // True under kSealWrite or kSealFutureWrite.
+  bool DeniesWritableSharing() override;
 
  protected:
   void FillStatLocked(abi::linux::Stat& st) const override;
   // Changes the size: pages past the new end go (see the file comment), the
   // bytes past it in the last page are zeroed, and growing reads as zeros.
+  // EPERM under kSealShrink (smaller) or kSealGrow (larger).
   Result<void> Truncate(uint64_t size) override;
 
  private:
@@ -103,12 +124,15 @@ class RegularFile final : public Node, public sentry::memmap::Mappable {
   void DropPageLocked(uint64_t index);
   // Zeroes [from, to) of the file's data, within one page. Requires mu_.
   void ZeroLocked(uint64_t from, uint64_t to);
+  // Punches a hole over [offset, end) (see Allocate). Requires io_mu_.
+  Result<void> PunchHole(uint64_t offset, uint64_t end);
 
   std::shared_mutex io_mu_;
   // Page index -> MemoryFile offset of the page (one reference held). Guarded by
   // mu_. Bytes of the last page past the end of the file are always zero.
   std::map<uint64_t, uint64_t> pages_;
   uint64_t size_ = 0;  // Guarded by mu_.
+  uint32_t seals_ = vfs::kSealSeal;  // Guarded by mu_; changes under io_mu_ too.
   sentry::memmap::MappingSpaceSet spaces_;
 };
 
@@ -132,6 +156,13 @@ class RegularFileDescription final : public vfs::FileDescription {
   Result<void> Sync() override { return Ok(); }
   // EBADF unless open for writing.
   Result<void> Allocate(uint32_t mode, uint64_t offset, uint64_t len) override;
+  Result<uint32_t> GetSeals() override { return file_->seals(); }
+  // EPERM unless open for writing.
+  Result<void> AddSeals(uint32_t seals) override;
+  Result<void> AllowSealing() override {
+    file_->AllowSealing();
+    return Ok();
+  }
   std::string Name() const override { return path(); }
 
   const std::shared_ptr<RegularFile>& file() const { return file_; }

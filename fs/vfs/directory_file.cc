@@ -10,22 +10,8 @@
 namespace kekkai::fs::vfs {
 
 Result<uint64_t> DirectoryFile::Seek(int64_t offset, int whence) {
-  std::lock_guard<std::mutex> lock(offset_mu_);
-  int64_t base;
-  switch (whence) {
-    case abi::linux::kSeekSet:
-      base = 0;
-      break;
-    case abi::linux::kSeekCur:
-      base = static_cast<int64_t>(offset_);
-      break;
-    default:
-      return Errno(EINVAL);
-  }
-  int64_t target;
-  if (__builtin_add_overflow(base, offset, &target) || target < 0) return Errno(EINVAL);
-  offset_ = static_cast<uint64_t>(target);
-  return offset_;
+  if (whence != abi::linux::kSeekSet && whence != abi::linux::kSeekCur) return Errno(EINVAL);
+  return SeekWithSize(offset, whence, 0);
 }
 
 Result<void> DirectoryFile::Refresh() {

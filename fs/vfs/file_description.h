@@ -27,6 +27,16 @@ inline constexpr uint32_t kSettableStatusFlags =
     02000 /*O_APPEND*/ | 04000 /*O_NONBLOCK*/ | 020000 /*O_ASYNC*/ | 040000 /*O_DIRECT*/ |
     01000000 /*O_NOATIME*/;
 
+// File seals (fcntl(F_ADD_SEALS)): F_SEAL_SEAL forbids adding more; SHRINK and
+// GROW forbid size changes that way; WRITE forbids changing the data (and is
+// refused while writable shared mappings exist); FUTURE_WRITE forbids new ways
+// to change it (writes, new writable shared mappings) but leaves existing
+// mappings writable.
+inline constexpr uint32_t kSealSeal = 0x1, kSealShrink = 0x2, kSealGrow = 0x4,
+                          kSealWrite = 0x8, kSealFutureWrite = 0x10;
+inline constexpr uint32_t kAllSeals =
+    kSealSeal | kSealShrink | kSealGrow | kSealWrite | kSealFutureWrite;
+
 class FileDescription {
  public:
   // `flags` are the open(2) flags (access mode and status flags).
@@ -71,9 +81,23 @@ class FileDescription {
   // Flushes written data to where the filesystem keeps it (fsync(2)); a no-op by
   // default.
   virtual Result<void> Sync() { return Ok(); }
-  // fallocate(2) with `mode` 0 or FALLOC_FL_KEEP_SIZE: EOPNOTSUPP by default
-  // (ENODEV for files that aren't regular, which the VFS answers).
+  // fallocate(2) with `mode` 0, FALLOC_FL_KEEP_SIZE or FALLOC_FL_PUNCH_HOLE |
+  // FALLOC_FL_KEEP_SIZE: EOPNOTSUPP by default (ENODEV for files that aren't
+  // regular, which the VFS answers).
   virtual Result<void> Allocate(uint32_t mode, uint64_t offset, uint64_t len);
+  // fcntl(F_GET_SEALS): returns the file's seals (kSeal*). EINVAL by default:
+  // only files that can be sealed (tmpfs, so memfd) have seals.
+  virtual Result<uint32_t> GetSeals() { return Errno(EINVAL); }
+  // fcntl(F_ADD_SEALS): adds `seals` (EINVAL for bits outside kAllSeals; EPERM
+  // when the description is not writable or the file has kSealSeal; EBUSY for
+  // kSealWrite while the file has writable shared mappings). EINVAL by default.
+  virtual Result<void> AddSeals(uint32_t seals) {
+    (void)seals;
+    return Errno(EINVAL);
+  }
+  // memfd_create(2) with MFD_ALLOW_SEALING: lifts kSealSeal, which a tmpfs file
+  // starts with (as Linux's), from the new file this describes. EINVAL by default.
+  virtual Result<void> AllowSealing() { return Errno(EINVAL); }
 
   // Where the file was opened: set by the VFS for files of the tree, empty for
   // pipes, sockets and the caller's stdio.

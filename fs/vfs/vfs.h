@@ -171,6 +171,8 @@ class Vfs {
   // Removes `child` from the cache and marks it dead.
   static void Drop(const DentryRef& child);
 
+  // Checks that the last component of `p` names nothing (EEXIST otherwise).
+  static Result<void> CheckFree(const Parent& p);
   // Checks that a name may be made or removed in `dir` on `mount` (writable
   // mount, live directory, write and search permission).
   static Result<void> MayChangeDir(const PathContext& ctx, const VirtualDentry& dir);

@@ -340,13 +340,18 @@ Result<std::string> Vfs::Readlink(const PathContext& ctx, std::string_view path)
 
 // ---- Making names. ----
 
+Result<void> Vfs::CheckFree(const Parent& p) {
+  Result<DentryRef> child = Child(p.dir.dentry, p.name);
+  if (child.ok()) return Errno(EEXIST);
+  if (child.error() != Errno(ENOENT)) return child.error();
+  return Ok();
+}
+
 Result<void> Vfs::Mkdir(const PathContext& ctx, std::string_view path, uint32_t mode) {
   ASSIGN_OR_RETURN(Parent p, ResolveParent(ctx, path));
   if (p.special()) return Errno(EEXIST);
   std::lock_guard<std::mutex> lock(mutate_mu_);
-  Result<DentryRef> child = Child(p.dir.dentry, p.name);
-  if (child.ok()) return Errno(EEXIST);
-  if (child.error() != Errno(ENOENT)) return child.error();
+  RETURN_IF_ERROR(CheckFree(p));
   RETURN_IF_ERROR(MayChangeDir(ctx, p.dir));
   Inode& dir = *p.dir.dentry->inode();
   ASSIGN_OR_RETURN(NewNode node,
@@ -379,9 +384,7 @@ Result<void> Vfs::Mknod(const PathContext& ctx, std::string_view path, uint32_t 
   if (p.special()) return Errno(EEXIST);
   if (p.trailing_slash) return Errno(ENOENT);
   std::lock_guard<std::mutex> lock(mutate_mu_);
-  Result<DentryRef> child = Child(p.dir.dentry, p.name);
-  if (child.ok()) return Errno(EEXIST);
-  if (child.error() != Errno(ENOENT)) return child.error();
+  RETURN_IF_ERROR(CheckFree(p));
   RETURN_IF_ERROR(MayChangeDir(ctx, p.dir));
   Inode& dir = *p.dir.dentry->inode();
   ASSIGN_OR_RETURN(NewNode node, NewNodeFor(ctx, dir, type | (mode & ~ctx.umask & 07777)));
@@ -403,9 +406,7 @@ Result<void> Vfs::Symlink(const PathContext& ctx, std::string_view target,
   ASSIGN_OR_RETURN(Parent p, ResolveParent(ctx, linkpath));
   if (p.special()) return Errno(EEXIST);
   std::lock_guard<std::mutex> lock(mutate_mu_);
-  Result<DentryRef> child = Child(p.dir.dentry, p.name);
-  if (child.ok()) return Errno(EEXIST);
-  if (child.error() != Errno(ENOENT)) return child.error();
+  RETURN_IF_ERROR(CheckFree(p));
   if (p.trailing_slash) return Errno(ENOENT);
   RETURN_IF_ERROR(MayChangeDir(ctx, p.dir));
   Inode& dir = *p.dir.dentry->inode();
@@ -429,9 +430,7 @@ Result<void> Vfs::LinkAt(const VirtualDentry& old_vd, const PathContext& ctx,
   ASSIGN_OR_RETURN(Parent p, ResolveParent(ctx, new_path));
   if (p.special()) return Errno(EEXIST);
   std::lock_guard<std::mutex> lock(mutate_mu_);
-  Result<DentryRef> child = Child(p.dir.dentry, p.name);
-  if (child.ok()) return Errno(EEXIST);
-  if (child.error() != Errno(ENOENT)) return child.error();
+  RETURN_IF_ERROR(CheckFree(p));
   if (p.trailing_slash) return Errno(ENOENT);
   if (p.dir.mount != old_vd.mount) return Errno(EXDEV);
   RETURN_IF_ERROR(MayChangeDir(ctx, p.dir));

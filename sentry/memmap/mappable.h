@@ -34,6 +34,14 @@ class MappingSpace {
   // Linux's truncate_pagecache). `end` may be UINT64_MAX. Called with no lock of
   // `file` held; takes the space's own locks.
   virtual void InvalidateFile(const Mappable& file, uint64_t start, uint64_t end) = 0;
+  // Returns whether this space has a shared mapping of `file` that is or may
+  // become writable (PROT_WRITE now or allowed by mprotect), as Linux counts
+  // them for F_SEAL_WRITE. Called with no lock of `file`'s but the one
+  // serializing its seals held; takes the space's own locks.
+  virtual bool MapsWritable(const Mappable& file) {
+    (void)file;
+    return false;
+  }
 };
 
 class Mappable {
@@ -75,6 +83,13 @@ class Mappable {
   // twice is registering once. A no-op for files that don't share pages.
   // Thread-safe; takes no lock the memory manager's callers hold.
   virtual void AddMappingSpace(std::weak_ptr<MappingSpace> space) { (void)space; }
+  // Returns whether new shared mappings of the file must not be writable (a
+  // memfd write seal): mmap(MAP_SHARED, PROT_WRITE) then fails with EPERM, and
+  // read-only shared mappings may not become writable. The memory manager asks
+  // with its lock held while it creates the mapping, so a file that then asks
+  // its spaces MapsWritable sees every mapping made before it said yes.
+  // Thread-safe; must not take locks held while copying guest memory.
+  virtual bool DeniesWritableSharing() { return false; }
 };
 
 // The spaces that may map one file's shared pages (weak references: a space
@@ -111,6 +126,29 @@ class MappingSpaceSet {
       }
       if (live.empty()) return;
       for (const std::shared_ptr<MappingSpace>& s : live) s->InvalidateFile(file, start, end);
+    }
+  }
+
+  // Returns whether a live space MapsWritable(file). Asks in the order the
+  // spaces registered, so a parent before the children forked from it (a
+  // mapping the parent lets go of after a fork is found in the child), then
+  // those added meanwhile (as Invalidate).
+  bool AnyMapsWritable(const Mappable& file) {
+    uint64_t done = 0;
+    for (;;) {
+      std::vector<std::shared_ptr<MappingSpace>> live;
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        for (const Entry& e : spaces_) {
+          if (e.seq <= done) continue;
+          if (std::shared_ptr<MappingSpace> p = e.space.lock()) live.push_back(std::move(p));
+        }
+        done = last_seq_;
+      }
+      if (live.empty()) return false;
+      for (const std::shared_ptr<MappingSpace>& s : live) {
+        if (s->MapsWritable(file)) return true;
+      }
     }
   }
 

@@ -34,6 +34,11 @@ class MemoryManager::FileSpace final : public memmap::MappingSpace {
     if (mm_ != nullptr) mm_->InvalidateFile(file, start, end);
   }
 
+  bool MapsWritable(const memmap::Mappable& file) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return mm_ != nullptr && mm_->MapsFileWritable(file);
+  }
+
   void Detach() {
     std::lock_guard<std::mutex> l(mu_);
     mm_ = nullptr;
@@ -143,6 +148,22 @@ void MemoryManager::InvalidateFile(const memmap::Mappable& file, uint64_t start,
   }
   // Private copies go too: past the end of the file there is nothing to map.
   for (const AddrRange& r : drop) DropPmasLocked(r.start, r.end);
+}
+
+bool MemoryManager::MapsFileWritable(const memmap::Mappable& file) const {
+  std::lock_guard<std::mutex> l(mu_);
+  for (const auto& [start, v] : vmas_) {
+    if (v.file.get() == &file && v.shared && (v.max_prot & linux::kProtWrite) != 0) return true;
+  }
+  return false;
+}
+
+bool MemoryManager::IsMapped(GuestAddr addr, uint64_t length) const {
+  const uint64_t start = Raw(addr);
+  if (length == 0) return true;
+  if (start > UINT64_MAX - length) return false;
+  std::lock_guard<std::mutex> l(mu_);
+  return vmas_.Covers(start, start + length);
 }
 
 void MemoryManager::ReleaseLocked(Vma&& vma) {

@@ -66,8 +66,9 @@ struct MMapOpts {
   // The file was opened for writing. MAP_SHARED|PROT_WRITE (at mmap or later by
   // mprotect) needs it (EACCES otherwise, as Linux); writable shared mappings of
   // files that don't share their pages (Mappable::shares_pages) are not
-  // supported (ENODEV at mmap, EACCES at mprotect). MAP_PRIVATE file mappings
-  // may always be made writable.
+  // supported (ENODEV at mmap, EACCES at mprotect), nor of files that deny
+  // them (Mappable::DeniesWritableSharing: EPERM at mmap, EACCES at mprotect).
+  // MAP_PRIVATE file mappings may always be made writable.
   bool file_writable = false;
 };
 
@@ -149,6 +150,10 @@ class MemoryManager final : public usermem::GuestMemory {
   Result<size_t> CopyOut(GuestAddr dst, std::span<const std::byte> src) override;
   Result<size_t> CopyIn(GuestAddr src, std::span<std::byte> dst) override;
   uint64_t WritablePrefix(GuestAddr addr, uint64_t len) override;
+
+  // Returns whether every byte of [addr, addr+length) lies in a mapping (msync(2)
+  // asks); true for an empty range.
+  bool IsMapped(GuestAddr addr, uint64_t length) const;
 
   // Returns the text of /proc/PID/maps for this address space.
   std::string MapsText() const;
@@ -273,6 +278,9 @@ class MemoryManager final : public usermem::GuestMemory {
   // Drops the pages of file offsets [start, end) of `file` from every VMA that
   // maps it (MappingSpace::InvalidateFile). Takes mu_.
   void InvalidateFile(const memmap::Mappable& file, uint64_t start, uint64_t end);
+  // Returns whether a shared VMA of `file` is or may become writable
+  // (MappingSpace::MapsWritable). Takes mu_.
+  bool MapsFileWritable(const memmap::Mappable& file) const;
   // Registers this manager with `file` (Mappable::AddMappingSpace) before a VMA
   // of it is made; a no-op for files that don't share pages. Any lock.
   void RegisterFile(memmap::Mappable& file);

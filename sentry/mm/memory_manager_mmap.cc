@@ -75,6 +75,13 @@ Result<GuestAddr> MemoryManager::PlaceMapping(const MMapOpts& opts, uint64_t len
   const bool fixed = opts.fixed || opts.noreplace;
   OpLock lock(*this);
   if (len > max_address_) return Errno(ENOMEM);
+  // Asked under the lock the new VMA is inserted under, so a file adding a
+  // write seal either refuses this mapping or finds it (MapsFileWritable).
+  if (opts.file && opts.shared && (max_prot & linux::kProtWrite) != 0 &&
+      opts.file->DeniesWritableSharing()) {
+    if ((prot & linux::kProtWrite) != 0) return Errno(EPERM);
+    max_prot &= ~linux::kProtWrite;
+  }
   uint64_t addr = 0;
   if (fixed) {
     if (opts.addr > max_address_ - len) return Errno(ENOMEM);

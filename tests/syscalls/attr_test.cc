@@ -28,6 +28,7 @@
 #include "tests/syscalls/util/file_descriptor.h"
 #include "tests/syscalls/util/scoped_credentials.h"
 #include "tests/syscalls/util/scratch_dir.h"
+#include "tests/syscalls/util/stat_util.h"
 #include "tests/syscalls/util/syscall_matchers.h"
 #include "tests/syscalls/util/time_util.h"
 
@@ -37,27 +38,6 @@ namespace {
 // fchmodat2(2) (Linux 6.6), which glibc 2.36 has no number for.
 constexpr long kSysFchmodat2 = 452;
 constexpr time_t kY2k = 946684800;
-
-struct stat Stat(const std::string& path) {
-  struct stat st;
-  memset(&st, 0, sizeof(st));
-  EXPECT_THAT(stat(path.c_str(), &st), SyscallSucceeds()) << path;
-  return st;
-}
-
-struct stat Lstat(const std::string& path) {
-  struct stat st;
-  memset(&st, 0, sizeof(st));
-  EXPECT_THAT(lstat(path.c_str(), &st), SyscallSucceeds()) << path;
-  return st;
-}
-
-struct stat Fstat(int fd) {
-  struct stat st;
-  memset(&st, 0, sizeof(st));
-  EXPECT_THAT(fstat(fd, &st), SyscallSucceeds()) << fd;
-  return st;
-}
 
 mode_t ModeOf(const std::string& path) { return Stat(path).st_mode & 07777; }
 

@@ -20,23 +20,13 @@
 #include "tests/syscalls/util/file_descriptor.h"
 #include "tests/syscalls/util/scoped_credentials.h"
 #include "tests/syscalls/util/scratch_dir.h"
+#include "tests/syscalls/util/stat_util.h"
 #include "tests/syscalls/util/syscall_matchers.h"
 
 namespace kekkai::syscall_test {
 namespace {
 
 using ::testing::StartsWith;
-
-struct stat Stat(const std::string& path) {
-  struct stat st;
-  memset(&st, 0, sizeof(st));
-  EXPECT_THAT(stat(path.c_str(), &st), SyscallSucceeds()) << path;
-  return st;
-}
-
-bool SameFile(const struct stat& a, const struct stat& b) {
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
 
 // Returns the working directory as the getcwd system call reports it, or
 // "(errno NAME)" if it fails.

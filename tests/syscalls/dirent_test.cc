@@ -26,6 +26,7 @@
 #include "tests/syscalls/util/cleanup.h"
 #include "tests/syscalls/util/file_descriptor.h"
 #include "tests/syscalls/util/scratch_dir.h"
+#include "tests/syscalls/util/stat_util.h"
 #include "tests/syscalls/util/syscall_matchers.h"
 #include "tests/syscalls/util/time_util.h"
 
@@ -33,36 +34,6 @@ namespace kekkai::syscall_test {
 namespace {
 
 using ::testing::UnorderedElementsAre;
-
-struct stat Stat(const std::string& path) {
-  struct stat st;
-  memset(&st, 0, sizeof(st));
-  EXPECT_THAT(stat(path.c_str(), &st), SyscallSucceeds()) << path;
-  return st;
-}
-
-struct stat Lstat(const std::string& path) {
-  struct stat st;
-  memset(&st, 0, sizeof(st));
-  EXPECT_THAT(lstat(path.c_str(), &st), SyscallSucceeds()) << path;
-  return st;
-}
-
-struct stat Fstat(int fd) {
-  struct stat st;
-  memset(&st, 0, sizeof(st));
-  EXPECT_THAT(fstat(fd, &st), SyscallSucceeds()) << fd;
-  return st;
-}
-
-bool SameFile(const struct stat& a, const struct stat& b) {
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-bool Exists(const std::string& path) {
-  struct stat st;
-  return lstat(path.c_str(), &st) == 0;
-}
 
 int Renameat2(int olddirfd, const std::string& oldpath, int newdirfd, const std::string& newpath,
               unsigned flags) {

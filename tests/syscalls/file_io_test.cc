@@ -28,17 +28,11 @@
 #include "tests/syscalls/util/file_descriptor.h"
 #include "tests/syscalls/util/mapping.h"
 #include "tests/syscalls/util/scratch_dir.h"
+#include "tests/syscalls/util/stat_util.h"
 #include "tests/syscalls/util/syscall_matchers.h"
 
 namespace kekkai::syscall_test {
 namespace {
-
-struct stat Fstat(int fd) {
-  struct stat st;
-  memset(&st, 0, sizeof(st));
-  EXPECT_THAT(fstat(fd, &st), SyscallSucceeds()) << fd;
-  return st;
-}
 
 // Returns `len` bytes of `fd` from `offset`, read with pread.
 std::string PreadString(int fd, size_t len, off_t offset) {

@@ -26,6 +26,7 @@
 
 #include "tests/syscalls/util/cleanup.h"
 #include "tests/syscalls/util/file_descriptor.h"
+#include "tests/syscalls/util/stat_util.h"
 #include "tests/syscalls/util/syscall_matchers.h"
 #include "tests/syscalls/util/test_main.h"
 
@@ -43,17 +44,6 @@ constexpr char kLink[] = "/bin";  // -> usr/bin on a merged-/usr system
 constexpr char kLinkTarget[] = "usr/bin";
 constexpr char kMissing[] = "/kekkai-test-no-such-file";
 const char* const kKernelAddr = reinterpret_cast<const char*>(0xffffffffff600000ULL);
-
-struct stat Stat(const char* path) {
-  struct stat st;
-  memset(&st, 0, sizeof(st));
-  EXPECT_THAT(stat(path, &st), SyscallSucceeds()) << path;
-  return st;
-}
-
-bool SameFile(const struct stat& a, const struct stat& b) {
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
 
 // Puts the working directory back after a test that changes it.
 class CwdTest : public ::testing::Test {
