@@ -132,7 +132,8 @@ class RegularFile final : public Node, public sentry::memmap::Mappable {
   // mu_. Bytes of the last page past the end of the file are always zero.
   std::map<uint64_t, uint64_t> pages_;
   uint64_t size_ = 0;  // Guarded by mu_.
-  uint32_t seals_ = vfs::kSealSeal;  // Guarded by mu_; changes under io_mu_ too.
+  // Guarded by mu_; changed with io_mu_ held exclusively too.
+  uint32_t seals_ = vfs::kSealSeal;
   sentry::memmap::MappingSpaceSet spaces_;
 };
 

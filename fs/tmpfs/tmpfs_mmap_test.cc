@@ -1,6 +1,7 @@
 // Tests of mappings of tmpfs files through a MemoryManager (over a
 // FakeAddressSpace): MAP_SHARED mappings are the file's memory, MAP_PRIVATE
-// ones see it until they write, and truncation takes pages away from both.
+// ones see it until they write, truncation and punched holes take pages away
+// from both, and write seals keep shared mappings from writing.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 
@@ -30,6 +31,11 @@ using sentry::usermem::IoSequence;
 using sentry::usermem::VectorMemory;
 
 constexpr uint64_t kDev = 0x2a;  // makedev(0, 42)
+
+template <typename T>
+Errno ErrorOf(const Result<T>& r) {
+  return r.ok() ? Errno(0) : r.error();
+}
 
 Result<size_t> WriteStr(vfs::FileDescription& f, std::string_view s, uint64_t off) {
   VectorMemory mem(std::max<size_t>(s.size(), 1));
@@ -233,6 +239,70 @@ TEST_F(TmpfsMmapTest, TruncateTakesPagesAwayFromMappings) {
   // Unmapping lets go of the rest; the file keeps its one page.
   ASSERT_TRUE(mm_->MUnmap(GuestAddr(kX), 4 * P).ok());
   EXPECT_EQ(mf_->usage(), base_usage_ + P);
+}
+
+TEST_F(TmpfsMmapTest, PunchHoleTakesPagesAwayFromMappings) {
+  ASSERT_EQ(*WriteStr(*fd_, std::string(3 * P, 'x'), 0), 3 * P);
+  MapAt(kX, 3 * P);
+  for (uint64_t i = 0; i < 3; ++i) EXPECT_EQ(GuestRead(kX + i * P), 'x');
+  ASSERT_TRUE(fd_->Allocate(kFallocPunchHole | kFallocKeepSize, P - 2, P + 4).ok());
+  // The whole page is unmapped and freed; the ends are zeroed where they are
+  // mapped.
+  EXPECT_FALSE(as_->Lookup(kX + P).has_value());
+  EXPECT_EQ(mf_->usage(), base_usage_ + 2 * P);
+  EXPECT_TRUE(as_->Lookup(kX).has_value());
+  EXPECT_EQ(Read(kX + P - 3, 2), std::string("x\0", 2));
+  EXPECT_EQ(Read(kX + 2 * P + 1, 2), std::string("\0x", 2));
+  // The hole reads as zeros, and a store there gives the file a new page.
+  EXPECT_EQ(GuestRead(kX + P + 7), '\0');
+  ASSERT_EQ(GuestWrite(kX + P + 7, 'h'), FaultError::kNone);
+  EXPECT_EQ(ReadStr(*fd_, 1, P + 7), "h");
+  EXPECT_EQ(file_->page_count(), 3u);
+  EXPECT_EQ(file_->size(), 3 * P);
+}
+
+TEST_F(TmpfsMmapTest, WriteSealsAndSharedMappings) {
+  ASSERT_EQ(*WriteStr(*fd_, "sealed", 0), 6u);
+  auto m = fd_->GetMappable();
+  file_->AllowSealing();
+  // A writable shared mapping stops F_SEAL_WRITE (it could change the data) ...
+  MapAt(kX, P, 0, kR);
+  EXPECT_EQ(ErrorOf(fd_->AddSeals(vfs::kSealWrite)), Errno(EBUSY)) << "mprotect could add write";
+  EXPECT_EQ(*fd_->GetSeals(), 0u);
+  // ... also when only a forked child still has it.
+  auto child = mm_->Fork(std::make_unique<FakeAddressSpace>());
+  ASSERT_TRUE(child.ok());
+  ASSERT_TRUE(mm_->MUnmap(GuestAddr(kX), P).ok());
+  EXPECT_EQ(ErrorOf(fd_->AddSeals(vfs::kSealWrite)), Errno(EBUSY));
+  child->reset();
+  // Private mappings and shared ones of read-only descriptions don't count.
+  MapAt(kX, P, 0, kRW, /*shared=*/false);
+  ASSERT_EQ(MMapErr(*mm_, FileOpts(m, P, 0, kR, kX + P, /*shared=*/true, /*writable=*/false)), 0);
+  ASSERT_TRUE(fd_->AddSeals(vfs::kSealWrite).ok());
+  EXPECT_EQ(*fd_->GetSeals(), vfs::kSealWrite);
+  // New writable shared mappings fail; read-only ones can't become writable.
+  EXPECT_EQ(MMapErr(*mm_, FileOpts(m, P, 0, kRW, kX + 2 * P, /*shared=*/true, /*writable=*/true)),
+            EPERM);
+  ASSERT_EQ(MMapErr(*mm_, FileOpts(m, P, 0, kR, kX + 2 * P, /*shared=*/true, /*writable=*/true)),
+            0);
+  EXPECT_EQ(mm_->MProtect(GuestAddr(kX + 2 * P), P, kRW).error().value(), EACCES);
+  EXPECT_EQ(GuestRead(kX + 2 * P), 's');
+  // The private mapping still writes, to its own copy.
+  ASSERT_EQ(GuestWrite(kX, 'S'), FaultError::kNone);
+  EXPECT_EQ(ReadStr(*fd_, 6, 0), "sealed");
+}
+
+TEST_F(TmpfsMmapTest, FutureWriteSealLeavesExistingMappingsWritable) {
+  ASSERT_EQ(*WriteStr(*fd_, "future", 0), 6u);
+  file_->AllowSealing();
+  MapAt(kX, P);
+  ASSERT_TRUE(fd_->AddSeals(vfs::kSealFutureWrite).ok());
+  EXPECT_EQ(ErrorOf(WriteStr(*fd_, "F", 0)), Errno(EPERM));
+  ASSERT_EQ(GuestWrite(kX, 'F'), FaultError::kNone);
+  EXPECT_EQ(ReadStr(*fd_, 6, 0), "Future");
+  EXPECT_EQ(MMapErr(*mm_, FileOpts(fd_->GetMappable(), P, 0, kRW, kX + P, /*shared=*/true,
+                                   /*writable=*/true)),
+            EPERM);
 }
 
 TEST_F(TmpfsMmapTest, FaultAroundDoesNotFillHoles) {

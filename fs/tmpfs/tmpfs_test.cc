@@ -556,6 +556,102 @@ TEST_F(TmpfsTest, Fallocate) {
   EXPECT_EQ(StatOf(*f).size, static_cast<int64_t>(3 * P + 1));
 }
 
+TEST_F(TmpfsTest, PunchHoleFreesWholePagesAndZeroesTheEnds) {
+  constexpr uint32_t kPunch = kFallocPunchHole | kFallocKeepSize;
+  auto [f, fd] = Create(*root_, "f");
+  auto* file = static_cast<RegularFile*>(f.get());
+  const uint64_t base = mf_->usage();
+  ASSERT_EQ(*WriteStr(*fd, std::string(4 * P, 'x')), 4 * P);
+  // Pages 1 and 2 go; the ends of pages 0 and 3 are zeroed in place.
+  ASSERT_TRUE(fd->Allocate(kPunch, P - 10, 2 * P + 20).ok());
+  EXPECT_EQ(file->page_count(), 2u);
+  EXPECT_EQ(mf_->usage(), base + 2 * P);
+  EXPECT_EQ(fs_->used_bytes(), 2 * P);
+  EXPECT_EQ(StatOf(*f).size, static_cast<int64_t>(4 * P));
+  EXPECT_EQ(StatOf(*f).blocks, 16);
+  EXPECT_EQ(ReadStr(*fd, 4 * P, 0),
+            std::string(P - 10, 'x') + std::string(2 * P + 20, '\0') + std::string(P - 10, 'x'));
+  EXPECT_EQ(*fd->Seek(0, linux::kSeekHole), P);
+  // Within one page: only zeroes.
+  ASSERT_TRUE(fd->Allocate(kPunch, 5, 4).ok());
+  EXPECT_EQ(file->page_count(), 2u);
+  EXPECT_EQ(ReadStr(*fd, 10, 0), std::string("xxxxx\0\0\0\0x", 10));
+  // Past the end, pages fallocate kept there go too; the size stays.
+  ASSERT_TRUE(fd->Allocate(kFallocKeepSize, 4 * P, 2 * P).ok());
+  EXPECT_EQ(file->page_count(), 4u);
+  ASSERT_TRUE(fd->Allocate(kPunch, 3 * P, 8 * P).ok());
+  EXPECT_EQ(file->page_count(), 1u);
+  EXPECT_EQ(mf_->usage(), base + P);
+  EXPECT_EQ(StatOf(*f).size, static_cast<int64_t>(4 * P));
+  // A hole never changes the size, so PUNCH_HOLE needs KEEP_SIZE.
+  EXPECT_EQ(ErrorOf(fd->Allocate(kFallocPunchHole, 0, P)), Errno(EOPNOTSUPP));
+  EXPECT_EQ(ErrorOf(fd->Allocate(kPunch, 0, 0)), Errno(EINVAL));
+  auto ro = f->Open(O_RDONLY);
+  ASSERT_TRUE(ro.ok());
+  EXPECT_EQ(ErrorOf((*ro)->Allocate(kPunch, 0, P)), Errno(EBADF));
+}
+
+TEST_F(TmpfsTest, FilesStartSealedShut) {
+  auto [f, fd] = Create(*root_, "f");
+  EXPECT_EQ(*fd->GetSeals(), vfs::kSealSeal);
+  EXPECT_EQ(ErrorOf(fd->AddSeals(vfs::kSealWrite)), Errno(EPERM));
+  ASSERT_EQ(*WriteStr(*fd, "still writable"), 14u);
+  // Files of other kinds have no seals at all.
+  auto dir = root_->Open(O_RDONLY);
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(ErrorOf((*dir)->GetSeals()), Errno(EINVAL));
+  EXPECT_EQ(ErrorOf((*dir)->AddSeals(vfs::kSealWrite)), Errno(EINVAL));
+  EXPECT_EQ(ErrorOf((*dir)->AllowSealing()), Errno(EINVAL));
+}
+
+TEST_F(TmpfsTest, SealsRestrictSizeAndWrites) {
+  auto r = root_->CreateTmpfile(Attrs(linux::kSIfreg | 0600), O_RDWR);
+  ASSERT_TRUE(r.ok());
+  auto [f, fd] = *r;
+  ASSERT_TRUE(fd->AllowSealing().ok());
+  EXPECT_EQ(*fd->GetSeals(), 0u);
+  ASSERT_EQ(*WriteStr(*fd, "abcdef"), 6u);
+  vfs::SetAttr t;
+  t.mask = vfs::SetAttr::kSize;
+
+  ASSERT_TRUE(fd->AddSeals(vfs::kSealShrink).ok());
+  t.size = 3;
+  EXPECT_EQ(ErrorOf(f->SetStat(t)), Errno(EPERM));
+  t.size = 8;
+  ASSERT_TRUE(f->SetStat(t).ok());
+
+  ASSERT_TRUE(fd->AddSeals(vfs::kSealGrow).ok());
+  t.size = 9;
+  EXPECT_EQ(ErrorOf(f->SetStat(t)), Errno(EPERM));
+  EXPECT_EQ(ErrorOf(WriteStr(*fd, "x", 8)), Errno(EPERM));
+  // A write across the end stops there.
+  EXPECT_EQ(*WriteStr(*fd, "XYZ", 6), 2u);
+  auto append = f->Open(O_WRONLY | O_APPEND);
+  ASSERT_TRUE(append.ok());
+  EXPECT_EQ(ErrorOf(WriteStr(**append, "z")), Errno(EPERM));
+  ASSERT_TRUE(fd->Allocate(0, 0, 8).ok());
+  EXPECT_EQ(ErrorOf(fd->Allocate(kFallocKeepSize, 8, 1)), Errno(EPERM));
+  ASSERT_TRUE(fd->Allocate(kFallocPunchHole | kFallocKeepSize, 0, 1).ok());
+  EXPECT_EQ(StatOf(*f).size, 8);
+
+  // FUTURE_WRITE (and WRITE alike) stop writes and holes, not allocation.
+  ASSERT_TRUE(fd->AddSeals(vfs::kSealFutureWrite).ok());
+  EXPECT_EQ(ErrorOf(WriteStr(*fd, "w", 1)), Errno(EPERM));
+  EXPECT_EQ(ErrorOf(fd->Allocate(kFallocPunchHole | kFallocKeepSize, 0, 1)), Errno(EPERM));
+  EXPECT_TRUE(fd->Allocate(0, 0, 8).ok());
+  EXPECT_EQ(ReadStr(*fd, 10, 0), std::string("\0bcdefXY", 8));
+
+  // Only writable descriptions add seals, and only known ones.
+  auto ro = f->Open(O_RDONLY);
+  ASSERT_TRUE(ro.ok());
+  EXPECT_EQ(ErrorOf((*ro)->AddSeals(vfs::kSealWrite)), Errno(EPERM));
+  EXPECT_EQ(*(*ro)->GetSeals(), vfs::kSealShrink | vfs::kSealGrow | vfs::kSealFutureWrite);
+  EXPECT_EQ(ErrorOf(fd->AddSeals(0x20 /*F_SEAL_EXEC*/)), Errno(EINVAL));
+  ASSERT_TRUE(fd->AddSeals(vfs::kSealWrite | vfs::kSealSeal).ok());
+  EXPECT_EQ(ErrorOf(fd->AddSeals(0)), Errno(EPERM));
+  EXPECT_EQ(*fd->GetSeals(), vfs::kAllSeals);
+}
+
 TEST_F(TmpfsTest, StatfsAndSpaceAccounting) {
   MakeFs(4 * P + 100);  // Whole pages count.
   auto st = fs_->Statfs();

@@ -32,8 +32,8 @@ inline constexpr uint32_t kSettableStatusFlags =
 // refused while writable shared mappings exist); FUTURE_WRITE forbids new ways
 // to change it (writes, new writable shared mappings) but leaves existing
 // mappings writable.
-inline constexpr uint32_t kSealSeal = 0x1, kSealShrink = 0x2, kSealGrow = 0x4,
-                          kSealWrite = 0x8, kSealFutureWrite = 0x10;
+inline constexpr uint32_t kSealSeal = 0x1, kSealShrink = 0x2, kSealGrow = 0x4, kSealWrite = 0x8,
+                          kSealFutureWrite = 0x10;
 inline constexpr uint32_t kAllSeals =
     kSealSeal | kSealShrink | kSealGrow | kSealWrite | kSealFutureWrite;
 
