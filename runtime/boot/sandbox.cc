@@ -71,6 +71,17 @@ constexpr PrivateDir kPrivateDirs[] = {
 
 }  // namespace
 
+// Whether the rootfs has no /tmp, or an empty one (asked through the VFS: the
+// sentry opens no host path).
+bool Sandbox::RootfsTmpIsEmpty() {
+  fs::vfs::PathContext ctx;
+  ctx.root = ctx.start = vfs_->root();
+  auto tmp = vfs_->Resolve(ctx, "/tmp", {.directory = true});
+  if (!tmp.ok()) return tmp.error() == Errno(ENOENT);
+  auto entries = tmp->dentry->inode()->ReadDir();
+  return entries.ok() && entries->empty();
+}
+
 // Builds the file tree: the gofer and its trees, then the mounts.
 Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
   using gofer::TreeSpec;
@@ -125,17 +136,11 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
 
   fs::dev::DevOptions dev_opts;
   dev_opts.device = AnonDevice(minor++);
-  // /dev/tty is the caller's terminal, if kekkai runs on one: opened privately, as
-  // the stdio are.
+  // /dev/tty is the caller's terminal, if kekkai runs on one (opened at start-up,
+  // privately, as the stdio are: the sentry opens no host path for the guest).
   dev_opts.open_tty = [this](uint32_t) -> Result<fs::vfs::FileRef> {
-    for (int fd = 0; fd <= 2; ++fd) {
-      if (isatty(fd) && kernel_ != nullptr) {
-        ASSIGN_OR_RETURN(fs::vfs::FileRef f, fs::host::HostFile::Create(kernel_->reactor(), fd));
-        stdio_places_.Place(f);
-        return f;
-      }
-    }
-    return Errno(ENXIO);
+    if (tty_ == nullptr) return Errno(ENXIO);
+    return tty_;
   };
   fs::dev::DevFs dev = fs::dev::NewDevFs(dev_opts);
   RETURN_IF_ERROR(vfs_->MountAt("/dev", dev.fs, dev.root, false));
@@ -144,8 +149,9 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
   RETURN_IF_ERROR(tmpfs("/dev/shm", 01777));
   if (default_root) {
     for (const PrivateDir& d : kPrivateDirs) RETURN_IF_ERROR(tmpfs(d.path, d.mode));
-  } else {
-    RETURN_IF_ERROR(tmpfs("/tmp", 01777));  // As runsc does without a /tmp mount.
+  } else if (RootfsTmpIsEmpty()) {
+    // As runsc does: a tmpfs at /tmp unless the image has files there.
+    RETURN_IF_ERROR(tmpfs("/tmp", 01777));
   }
   if (cwd_tree >= 0) {
     std::shared_ptr<fs::gofer::GoferFs> fs;
@@ -244,6 +250,14 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Create(SandboxConfig cfg, std::string*
     RETURN_IF_ERROR(fds->InstallAt(fd, std::move(f).value(), false, 3));
   }
 
+  for (int fd = 0; fd <= 2 && s->tty_ == nullptr; ++fd) {
+    if (!isatty(fd)) continue;
+    if (auto tty = fs::host::HostFile::Create(s->kernel_->reactor(), fd); tty.ok()) {
+      s->stdio_places_.Place(*tty);
+      s->tty_ = *std::move(tty);
+    }
+  }
+
   s->init_.mm = std::move(image->mm);
   s->init_.fds = std::move(fds);
   s->init_.root = ctx.root;
@@ -261,6 +275,8 @@ Sandbox::~Sandbox() {
     std::lock_guard lock(signal_mu_);
     running_ = false;
   }
+  // The terminal's file waits through the kernel's reactor: it goes before it.
+  tty_.reset();
   // The kernel goes first: it owns the tasks, whose address spaces belong to the
   // platform and whose files belong to the file tree.
   kernel_.reset();

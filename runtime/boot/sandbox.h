@@ -59,6 +59,7 @@ class Sandbox {
   Sandbox() = default;
   // Starts the gofer and builds the file tree (vfs_, memfd_dir_).
   Result<void> BuildFiles(const SandboxConfig& cfg, std::string* error);
+  bool RootfsTmpIsEmpty();
 
   std::unique_ptr<sentry::mm::MemoryFile> memory_file_;
   std::unique_ptr<platform::Platform> platform_;
@@ -67,6 +68,7 @@ class Sandbox {
   std::unique_ptr<fs::vfs::Vfs> vfs_;
   fs::vfs::VirtualDentry memfd_dir_;
   fs::host::StdioPlaces stdio_places_;
+  fs::vfs::FileRef tty_;  // The caller's terminal (/dev/tty), if any.
   std::unique_ptr<sentry::kernel::SyscallTable> syscalls_;
   std::unique_ptr<sentry::kernel::Kernel> kernel_;
   sentry::kernel::Kernel::InitProcess init_;
