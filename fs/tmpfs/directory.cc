@@ -1,11 +1,30 @@
 #include "fs/tmpfs/directory.h"
 
+#include <vector>
+
 #include <mutex>
 
 #include "fs/tmpfs/regular_file.h"
 #include "fs/vfs/directory_file.h"
 
 namespace kekkai::fs::tmpfs {
+
+Directory::~Directory() {
+  std::vector<vfs::InodeRef> pending;
+  for (auto& [name, child] : children_) pending.push_back(std::move(child));
+  children_.clear();
+  while (!pending.empty()) {
+    vfs::InodeRef c = std::move(pending.back());
+    pending.pop_back();
+    // The last reference to a directory: take its children first, so destroying
+    // it recurses no further.
+    if (c.use_count() == 1 && c->is_dir()) {
+      auto& dir = static_cast<Directory&>(*c);
+      for (auto& [name, child] : dir.children_) pending.push_back(std::move(child));
+      dir.children_.clear();
+    }
+  }
+}
 
 namespace linux = abi::linux;
 

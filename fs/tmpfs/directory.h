@@ -16,6 +16,9 @@ namespace kekkai::fs::tmpfs {
 
 class Directory final : public Node {
  public:
+  // Frees the subtree iteratively: a guest can nest directories arbitrarily deep.
+  ~Directory() override;
+
   // A new, empty directory (link count 2). `node.mode` must say S_IFDIR.
   Directory(std::shared_ptr<Tmpfs> fs, const vfs::NewNode& node);
 

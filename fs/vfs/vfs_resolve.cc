@@ -2,7 +2,6 @@
 #include <time.h>
 
 #include <algorithm>
-#include <functional>
 
 #include "base/logging.h"
 #include "fs/vfs/vfs.h"
@@ -65,8 +64,12 @@ Vfs::~Vfs() {
     while (!todo.empty()) {
       DentryRef d = std::move(todo.back());
       todo.pop_back();
-      for (auto& [name, child] : d->children_) todo.push_back(child);
-      for (auto& [name, child] : d->children_) dropped.push_back(std::move(child));
+      for (auto& [name, child] : d->children_) {
+        todo.push_back(child);
+        // Without the parent links, freeing a deep chain doesn't recurse.
+        child->parent_.reset();
+        dropped.push_back(std::move(child));
+      }
       d->children_.clear();
     }
   }
@@ -431,21 +434,31 @@ void Vfs::MaybePrune() {
   std::vector<DentryRef> dropped;
   {
     std::lock_guard<std::mutex> tree(TreeMutex());
-    // Bottom-up, so a whole unused subtree goes in one pass.
-    std::function<void(Dentry&)> prune = [&](Dentry& d) {
-      for (auto it = d.children_.begin(); it != d.children_.end();) {
+    // Bottom-up (children before their parent), so a whole unused subtree goes in
+    // one pass; iterative, since a guest can make trees of any depth.
+    std::vector<std::pair<Dentry*, bool>> stack;  // (dentry, children visited)
+    for (const DentryRef& r : roots) stack.push_back({r.get(), false});
+    while (!stack.empty()) {
+      auto [d, visited] = stack.back();
+      if (!visited) {
+        stack.back().second = true;
+        for (auto& [name, child] : d->children_) {
+          if (!child->children_.empty()) stack.push_back({child.get(), false});
+        }
+        continue;
+      }
+      stack.pop_back();
+      for (auto it = d->children_.begin(); it != d->children_.end();) {
         Dentry& c = *it->second;
-        if (!c.children_.empty()) prune(c);
         // Only the map holds it (the use count includes `it->second`).
         if (it->second.use_count() == 1 && c.children_.empty() && c.mounts_ == 0) {
           dropped.push_back(std::move(it->second));
-          it = d.children_.erase(it);
+          it = d->children_.erase(it);
         } else {
           ++it;
         }
       }
-    };
-    for (const DentryRef& r : roots) prune(*r);
+    }
   }
   const int64_t left = Dentry::Live().load(std::memory_order_relaxed) -
                        static_cast<int64_t>(dropped.size());

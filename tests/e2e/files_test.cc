@@ -799,6 +799,21 @@ TEST(NativeFiles, PrivateDirsScript) {
 // /tmp, /var/tmp, /root, /home, /run and /dev/shm are the sandbox's own tmpfs:
 // empty (the host's files there are not shown), writable, and nothing written
 // there reaches the host.
+// A guest may nest directories as deep as it likes (one level at a time, with
+// chdir): making, caching and freeing the tree must not exhaust the sentry's stack.
+TEST_F(Files, DeeplyNestedDirectoriesDoNotHurtTheSentry) {
+  REQUIRE_PYTHON();
+  const Outcome o = SandboxedPython({},
+                                    "import os\n"
+                                    "os.chdir('/tmp')\n"
+                                    "for i in range(100000):\n"
+                                    "    os.mkdir('d'); os.chdir('d')\n"
+                                    "print('deep', len(os.listdir('.')))\n",
+                                    {});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, "deep 0\n") << o.Describe();
+}
+
 TEST_F(Files, PrivateTmpfsDirsAreEmptyWritableAndStayInside) {
   REQUIRE_PYTHON();
   const std::string name = UniqueName("private");
