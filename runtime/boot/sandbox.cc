@@ -58,6 +58,23 @@ Result<std::string> FindOnPath(fs::vfs::Vfs& vfs, const fs::vfs::PathContext& ct
 // devices (tmpfs, proc) get.
 uint64_t AnonDevice(uint32_t minor) { return fs::dev::MakeDev(0, minor); }
 
+// Each tmpfs holds at most half the host's RAM, as Linux's default size= (read
+// at start-up).
+uint64_t TmpfsSizeLimit() {
+  static const uint64_t limit = [] {
+    uint64_t kib = 0;
+    if (FILE* f = fopen("/proc/meminfo", "re")) {
+      char line[256];
+      while (fgets(line, sizeof(line), f) != nullptr) {
+        if (sscanf(line, "MemTotal: %lu kB", &kib) == 1) break;
+      }
+      fclose(f);
+    }
+    return kib > 0 ? kib * 1024 / 2 : uint64_t{1} << 30;
+  }();
+  return limit;
+}
+
 // The directories of the default rootfs that are the sandbox's own tmpfs, with
 // their modes.
 struct PrivateDir {
@@ -120,7 +137,7 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
     return (*fs)->Root(static_cast<uint32_t>(tree));
   };
   const auto tmpfs = [&](const char* path, uint32_t mode) -> Result<void> {
-    auto fs = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++));
+    auto fs = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++), TmpfsSizeLimit());
     ASSIGN_OR_RETURN(fs::vfs::InodeRef root, fs->NewRoot(mode, 0, 0));
     return vfs_->MountAt(path, fs, std::move(root), false);
   };
@@ -174,7 +191,8 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
   }
 
   // memfd_create's files: an internal tmpfs, outside the tree.
-  auto memfd_fs = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++));
+  auto memfd_fs =
+      fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++), TmpfsSizeLimit());
   ASSIGN_OR_RETURN(fs::vfs::InodeRef memfd_root, memfd_fs->NewRoot(01777, 0, 0));
   auto memfd_dentry = std::make_shared<fs::vfs::Dentry>(memfd_root);
   memfd_dir_ = {std::make_shared<fs::vfs::Mount>(memfd_fs, memfd_dentry, false, 0), memfd_dentry};
