@@ -68,7 +68,9 @@ class MountpointDir final : public vfs::Inode {
   std::map<std::string, vfs::InodeRef, std::less<>> children_;
 };
 
-Fid FidOf(vfs::Inode& inode) { return static_cast<GoferInode&>(inode).fid(); }
+// The gofer node behind `inode`, or nullptr for a sandbox-only mount point (which
+// shares the filesystem but has no fid).
+GoferInode* AsGofer(vfs::Inode& inode) { return dynamic_cast<GoferInode*>(&inode); }
 
 }  // namespace
 
@@ -187,8 +189,9 @@ Result<vfs::InodeRef> GoferInode::Symlink(std::string_view name, std::string_vie
 }
 
 Result<void> GoferInode::Link(std::string_view name, const vfs::InodeRef& target) {
-  if (&target->filesystem() != &fs_) return Errno(EXDEV);
-  return fs_.client().Link(fid_, name, FidOf(*target));
+  GoferInode* t = AsGofer(*target);
+  if (t == nullptr || &t->fs_ != &fs_) return Errno(EXDEV);
+  return fs_.client().Link(fid_, name, t->fid());
 }
 
 Result<void> GoferInode::Unlink(std::string_view name, vfs::Inode&) {
@@ -196,14 +199,18 @@ Result<void> GoferInode::Unlink(std::string_view name, vfs::Inode&) {
 }
 
 Result<void> GoferInode::Rmdir(std::string_view name, vfs::Inode& child) {
-  if (&child.filesystem() != &fs_) return Errno(EBUSY);  // A sandbox-only mount point.
+  if (AsGofer(child) == nullptr) return Errno(EBUSY);  // A sandbox-only mount point.
   return fs_.client().Unlink(fid_, name, abi::linux::kAtRemovedir);
 }
 
 Result<void> GoferInode::Rename(std::string_view name, vfs::Inode& child, vfs::Inode& new_dir,
                                 std::string_view new_name, vfs::Inode*, uint32_t flags) {
-  if (&new_dir.filesystem() != &fs_ || &child.filesystem() != &fs_) return Errno(EXDEV);
-  return fs_.client().Rename(fid_, name, FidOf(new_dir), new_name, flags);
+  GoferInode* to = AsGofer(new_dir);
+  GoferInode* moved = AsGofer(child);
+  if (to == nullptr || moved == nullptr || &to->fs_ != &fs_ || &moved->fs_ != &fs_) {
+    return Errno(EXDEV);  // A sandbox-only directory holds no host names.
+  }
+  return fs_.client().Rename(fid_, name, to->fid(), new_name, flags);
 }
 
 Result<vfs::InodeRef> GoferInode::MakeMountpoint(std::string_view name) {

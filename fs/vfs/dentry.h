@@ -27,7 +27,16 @@ class Dentry {
       : inode_(std::move(inode)), name_(std::move(name)), parent_(std::move(parent)) {
     Live().fetch_add(1);
   }
-  ~Dentry() { Live().fetch_sub(1); }
+  // Frees the chain of parents only this dentry held without recursing: a guest
+  // can leave arbitrarily long chains of removed directories behind one open fd.
+  ~Dentry() {
+    Live().fetch_sub(1);
+    DentryRef p = std::move(parent_);
+    while (p != nullptr && p.use_count() == 1) {
+      DentryRef next = std::move(p->parent_);
+      p = std::move(next);  // Frees the old one, whose parent_ is already empty.
+    }
+  }
   Dentry(const Dentry&) = delete;
   Dentry& operator=(const Dentry&) = delete;
 

@@ -169,6 +169,18 @@ Result<FileRef> Vfs::OpenCreate(const PathContext& ctx, std::string_view path, u
         if (resolve & kResolveNoSymlinks) return Errno(ELOOP);
         if (w.symlinks() + 1 > kMaxSymlinks) return Errno(ELOOP);
         w.set_symlinks(w.symlinks() + 1);
+        // A magic link (/proc/self/fd/N) stands for its place: open that.
+        if (Result<VirtualDentry> magic = inode.MagicTarget(); magic.ok()) {
+          if (resolve & (kResolveNoMagiclinks | kResolveBeneath | kResolveInRoot)) {
+            return Errno(EXDEV);
+          }
+          lock.unlock();
+          if (flags & kOExcl) return Errno(EEXIST);
+          if (magic->dentry->inode()->is_dir()) return Errno(EISDIR);
+          return OpenResolved(ctx, *magic, flags);
+        } else if (magic.error() != Errno(EINVAL)) {
+          return magic.error();
+        }
         ASSIGN_OR_RETURN(target, inode.Readlink());
         if (target.empty()) return Errno(ENOENT);
         // The walk goes on from the link's directory (or the root).

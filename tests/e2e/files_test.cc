@@ -814,6 +814,27 @@ TEST_F(Files, DeeplyNestedDirectoriesDoNotHurtTheSentry) {
   EXPECT_EQ(o.out, "deep 0\n") << o.Describe();
 }
 
+// Removed directories left behind one open fd form a chain only that fd holds:
+// closing it frees them all without exhausting the sentry's stack. And
+// open(O_CREAT) through /proc/self/fd/N reopens the (deleted) file, as Linux.
+TEST_F(Files, RemovedDirectoryChainsAndMagicLinksBehave) {
+  REQUIRE_PYTHON();
+  const Outcome o = SandboxedPython({},
+                                    "import os\n"
+                                    "os.chdir('/tmp'); os.mkdir('top'); os.chdir('top')\n"
+                                    "for i in range(20000): os.mkdir('d'); os.chdir('d')\n"
+                                    "fd = os.open('.', os.O_RDONLY)\n"
+                                    "for i in range(20000): os.chdir('..'); os.rmdir('d')\n"
+                                    "os.close(fd)\n"
+                                    "fd = os.open('/tmp/t', os.O_CREAT | os.O_RDWR, 0o600)\n"
+                                    "os.write(fd, b'data'); os.unlink('/tmp/t')\n"
+                                    "fd2 = os.open('/proc/self/fd/%d' % fd, os.O_CREAT | os.O_RDWR)\n"
+                                    "print(os.pread(fd2, 4, 0).decode(), os.listdir('/tmp/top'))\n",
+                                    {});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, "data []\n") << o.Describe();
+}
+
 TEST_F(Files, PrivateTmpfsDirsAreEmptyWritableAndStayInside) {
   REQUIRE_PYTHON();
   const std::string name = UniqueName("private");
