@@ -26,6 +26,7 @@
 #include "tests/syscalls/util/cleanup.h"
 #include "tests/syscalls/util/file_descriptor.h"
 #include "tests/syscalls/util/scratch_dir.h"
+#include "tests/syscalls/util/dirents.h"
 #include "tests/syscalls/util/stat_util.h"
 #include "tests/syscalls/util/syscall_matchers.h"
 #include "tests/syscalls/util/time_util.h"
@@ -54,32 +55,9 @@ void SetTimesToY2k(const std::string& path) {
   ASSERT_THAT(utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW), SyscallSucceeds());
 }
 
-struct Entry {
-  std::string name;
-  uint64_t ino;
-  int64_t off;
-};
-
-// Reads `fd` to its end with getdents64 and a `bufsize` buffer, checking each
-// record's layout.
-std::vector<Entry> ReadEntries(int fd, size_t bufsize) {
-  std::vector<Entry> entries;
-  std::vector<char> buf(bufsize);
-  for (int calls = 0; calls < 100000; ++calls) {
-    const long n = syscall(SYS_getdents64, fd, buf.data(), buf.size());
-    EXPECT_THAT(n, SyscallSucceeds());
-    if (n <= 0) break;
-    for (long pos = 0; pos < n;) {
-      auto* d = reinterpret_cast<struct dirent64*>(buf.data() + pos);
-      EXPECT_EQ(d->d_reclen % 8, 0) << d->d_name;
-      EXPECT_LE(pos + d->d_reclen, n);
-      EXPECT_NE(d->d_ino, 0u) << d->d_name;
-      entries.push_back({d->d_name, d->d_ino, d->d_off});
-      pos += d->d_reclen;
-    }
-  }
-  return entries;
-}
+// A directory's entries, in the order getdents64 gives them.
+using Entry = Dirent64;
+std::vector<Entry> ReadEntries(int fd, size_t bufsize) { return ReadDirents(fd, bufsize); }
 
 std::vector<std::string> NamesOf(const std::vector<Entry>& entries) {
   std::vector<std::string> names;

@@ -26,6 +26,7 @@
 
 #include "tests/syscalls/util/cleanup.h"
 #include "tests/syscalls/util/file_descriptor.h"
+#include "tests/syscalls/util/dirents.h"
 #include "tests/syscalls/util/stat_util.h"
 #include "tests/syscalls/util/syscall_matchers.h"
 #include "tests/syscalls/util/test_main.h"
@@ -612,26 +613,12 @@ struct Dirent {
   unsigned char type;
 };
 
-// Reads a directory to its end with getdents64 and a `bufsize` buffer, checking
-// each record's layout; returns name -> entry.
+// Reads a directory to its end (util/dirents.h checks each record); returns name
+// -> entry, and fails on a name listed twice.
 std::map<std::string, Dirent> ReadDir(int fd, size_t bufsize) {
   std::map<std::string, Dirent> entries;
-  std::vector<char> buf(bufsize);
-  for (int calls = 0; calls < 100000; ++calls) {
-    const long n = syscall(SYS_getdents64, fd, buf.data(), buf.size());
-    EXPECT_THAT(n, SyscallSucceeds());
-    if (n <= 0) break;
-    for (long pos = 0; pos < n;) {
-      auto* d = reinterpret_cast<struct dirent64*>(buf.data() + pos);
-      const size_t name_len = strnlen(d->d_name, d->d_reclen - offsetof(struct dirent64, d_name));
-      EXPECT_EQ(d->d_reclen % 8, 0) << d->d_name;
-      EXPECT_LT(offsetof(struct dirent64, d_name) + name_len, static_cast<size_t>(d->d_reclen))
-          << "no NUL in the record";
-      EXPECT_NE(d->d_ino, 0u) << d->d_name;
-      EXPECT_TRUE(entries.emplace(d->d_name, Dirent{d->d_ino, d->d_type}).second)
-          << "duplicate " << d->d_name;
-      pos += d->d_reclen;
-    }
+  for (const Dirent64& d : ReadDirents(fd, bufsize)) {
+    EXPECT_TRUE(entries.emplace(d.name, Dirent{d.ino, d.type}).second) << "duplicate " << d.name;
   }
   return entries;
 }
