@@ -30,9 +30,8 @@ Result<fs::vfs::VirtualDentry> FdPlace(Task& t, int32_t fd) {
   return file->location();
 }
 
-Result<void> SetStatOf(Task& t, const fs::vfs::VirtualDentry& vd, const SetAttr& attr,
-                       bool utime_now = false) {
-  return fs::vfs::Vfs::SetStatAt(&t.creds(), vd, attr, utime_now);
+Result<void> SetStatOf(Task& t, const fs::vfs::VirtualDentry& vd, const SetAttr& attr) {
+  return fs::vfs::Vfs::SetStatAt(&t.creds(), vd, attr);
 }
 
 SetAttr ModeAttr(uint32_t mode) {
@@ -79,7 +78,6 @@ SyscallResult UtimesAt(Task& t, int32_t dirfd, GuestAddr path_addr,
   if (flags & ~(kAtSymlinkNofollow | kAtEmptyPath)) return Errno(EINVAL);
   SetAttr attr;
   attr.mask = SetAttr::kAtime | SetAttr::kMtime;
-  bool now = true;
   if (times) {
     for (const Timespec& ts : *times) {
       if (ts.nsec != kUtimeNow && ts.nsec != kUtimeOmit && (ts.nsec < 0 || ts.nsec >= 1000000000)) {
@@ -89,8 +87,6 @@ SyscallResult UtimesAt(Task& t, int32_t dirfd, GuestAddr path_addr,
     attr.atime = (*times)[0];
     attr.mtime = (*times)[1];
     if (attr.atime.nsec == kUtimeOmit && attr.mtime.nsec == kUtimeOmit) return uint64_t{0};
-    now = (attr.atime.nsec == kUtimeNow || attr.atime.nsec == kUtimeOmit) &&
-          (attr.mtime.nsec == kUtimeNow || attr.mtime.nsec == kUtimeOmit);
   } else {
     attr.atime.nsec = attr.mtime.nsec = kUtimeNow;
   }
@@ -106,7 +102,7 @@ SyscallResult UtimesAt(Task& t, int32_t dirfd, GuestAddr path_addr,
     ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr, (flags & kAtEmptyPath) != 0));
     ASSIGN_OR_RETURN(vd, PlaceAt(t, dirfd, path, flags));
   }
-  RETURN_IF_ERROR(SetStatOf(t, vd, attr, now));
+  RETURN_IF_ERROR(SetStatOf(t, vd, attr));
   return uint64_t{0};
 }
 
@@ -245,7 +241,7 @@ SyscallResult SysFtruncate(Task& t, const SyscallArgs& args) {
   attr.mask = SetAttr::kSize;
   attr.size = static_cast<uint64_t>(len);
   // Writing through the fd was allowed at open: no permission check now, as Linux.
-  RETURN_IF_ERROR(fs::vfs::Vfs::SetStatAt(nullptr, file->location(), attr, false));
+  RETURN_IF_ERROR(fs::vfs::Vfs::SetStatAt(nullptr, file->location(), attr));
   return uint64_t{0};
 }
 

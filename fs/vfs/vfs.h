@@ -79,8 +79,6 @@ class Vfs {
   // A place outside the tree for a file with no name (memfd_create): a dead dentry
   // named `name` over `inode`, on `mount`. Its path is "/name (deleted)".
   static VirtualDentry Anonymous(std::shared_ptr<Mount> mount, InodeRef inode, std::string name);
-  // Every mount, in mount order, with its mountpoint path (for /proc/mounts).
-  std::vector<std::pair<std::string, std::shared_ptr<Mount>>> Mounts() const;
 
   // ---- Resolution. ----
   // Returns what `path` names. ENOENT for "" (the syscalls handle AT_EMPTY_PATH).
@@ -100,10 +98,6 @@ class Vfs {
                      uint64_t dev);
   Result<void> Symlink(const PathContext& ctx, std::string_view target,
                        std::string_view linkpath);
-  // link(2): `old_ctx`/`old_path` (final symlink followed if `follow`) gets the new
-  // name `new_ctx`/`new_path`.
-  Result<void> Link(const PathContext& old_ctx, std::string_view old_path,
-                    const PathContext& new_ctx, std::string_view new_path, bool follow);
   Result<void> Unlink(const PathContext& ctx, std::string_view path);
   Result<void> Rmdir(const PathContext& ctx, std::string_view path);
   Result<void> Rename(const PathContext& old_ctx, std::string_view old_path,
@@ -114,13 +108,12 @@ class Vfs {
   // chmod/chown/truncate/utimes of a path. Permission rules as Linux's notify_change.
   Result<void> SetStat(const PathContext& ctx, std::string_view path, bool follow,
                        const SetAttr& attr);
-  Result<abi::linux::Statfs> Statfs(const PathContext& ctx, std::string_view path);
 
   // ---- Operations on a place already resolved (f* calls, AT_EMPTY_PATH). ----
   // Checks permission and changes attributes, as SetStat does for a path. `attr`
   // times with UTIME_NOW/UTIME_OMIT nanoseconds are turned into concrete times.
   static Result<void> SetStatAt(const sentry::auth::Credentials* creds,
-                                const VirtualDentry& vd, SetAttr attr, bool utime_now);
+                                const VirtualDentry& vd, SetAttr attr);
   static Result<abi::linux::Statfs> StatfsAt(const VirtualDentry& vd);
   // access(2) of a place (faccessat2 with AT_EMPTY_PATH).
   static Result<void> AccessAt(const sentry::auth::Credentials* creds, const VirtualDentry& vd,

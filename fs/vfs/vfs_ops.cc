@@ -264,20 +264,22 @@ Result<void> Vfs::SetStat(const PathContext& ctx, std::string_view path, bool fo
     ASSIGN_OR_RETURN(abi::linux::Stat st, inode.Stat());
     RETURN_IF_ERROR(CheckPermission(ctx.creds, st, kMayWrite));
   }
-  const bool utime_now = (attr.mask & (SetAttr::kAtime | SetAttr::kMtime)) &&
-                         (!(attr.mask & SetAttr::kAtime) || attr.atime.nsec == abi::linux::kUtimeNow) &&
-                         (!(attr.mask & SetAttr::kMtime) || attr.mtime.nsec == abi::linux::kUtimeNow);
-  return SetStatAt(ctx.creds, vd, attr, utime_now);
+  return SetStatAt(ctx.creds, vd, attr);
 }
 
 Result<void> Vfs::SetStatAt(const sentry::auth::Credentials* creds, const VirtualDentry& vd,
-                            SetAttr attr, bool utime_now) {
+                            SetAttr attr) {
   using namespace abi::linux;
   Inode& inode = *vd.dentry->inode();
   // UTIME_OMIT drops a time; UTIME_NOW is the current time.
   const Timespec now = Now();
   if ((attr.mask & SetAttr::kAtime) && attr.atime.nsec == kUtimeOmit) attr.mask &= ~SetAttr::kAtime;
   if ((attr.mask & SetAttr::kMtime) && attr.mtime.nsec == kUtimeOmit) attr.mask &= ~SetAttr::kMtime;
+  // Setting the times to "now" needs only write access; anything else, ownership.
+  const bool utime_now =
+      (attr.mask & (SetAttr::kAtime | SetAttr::kMtime)) &&
+      (!(attr.mask & SetAttr::kAtime) || attr.atime.nsec == kUtimeNow) &&
+      (!(attr.mask & SetAttr::kMtime) || attr.mtime.nsec == kUtimeNow);
   if ((attr.mask & SetAttr::kAtime) && attr.atime.nsec == kUtimeNow) attr.atime = now;
   if ((attr.mask & SetAttr::kMtime) && attr.mtime.nsec == kUtimeNow) attr.mtime = now;
   const bool chown = (attr.mask & SetAttr::kKillPriv) != 0;
@@ -338,11 +340,6 @@ Result<abi::linux::Statfs> Vfs::StatfsAt(const VirtualDentry& vd) {
   ASSIGN_OR_RETURN(abi::linux::Statfs st, vd.mount->filesystem().Statfs());
   if (vd.mount->read_only()) st.flags |= abi::linux::kSt_rdonly;
   return st;
-}
-
-Result<abi::linux::Statfs> Vfs::Statfs(const PathContext& ctx, std::string_view path) {
-  ASSIGN_OR_RETURN(VirtualDentry vd, Resolve(ctx, path, {.follow = true}));
-  return StatfsAt(vd);
 }
 
 Result<std::string> Vfs::Readlink(const PathContext& ctx, std::string_view path) {
@@ -426,12 +423,6 @@ Result<void> Vfs::Symlink(const PathContext& ctx, std::string_view target,
   ASSIGN_OR_RETURN(InodeRef made, dir.Symlink(p.name, target, node));
   AddChild(p.dir.dentry, p.name, std::move(made));
   return Ok();
-}
-
-Result<void> Vfs::Link(const PathContext& old_ctx, std::string_view old_path,
-                       const PathContext& new_ctx, std::string_view new_path, bool follow) {
-  ASSIGN_OR_RETURN(VirtualDentry old_vd, Resolve(old_ctx, old_path, {.follow = follow}));
-  return LinkAt(old_vd, new_ctx, new_path);
 }
 
 Result<void> Vfs::LinkAt(const VirtualDentry& old_vd, const PathContext& ctx,

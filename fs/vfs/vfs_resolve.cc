@@ -136,19 +136,6 @@ Result<void> Vfs::MountAt(std::string_view path, std::shared_ptr<Filesystem> fs,
   return Ok();
 }
 
-std::vector<std::pair<std::string, std::shared_ptr<Mount>>> Vfs::Mounts() const {
-  std::vector<std::shared_ptr<Mount>> mounts;
-  {
-    std::lock_guard<std::mutex> lock(mounts_mu_);
-    mounts = mount_order_;
-  }
-  std::vector<std::pair<std::string, std::shared_ptr<Mount>>> out;
-  for (auto& m : mounts) {
-    out.emplace_back(m->mountpoint().ok() ? PathOf(m->mountpoint()) : "/", m);
-  }
-  return out;
-}
-
 VirtualDentry Vfs::Anonymous(std::shared_ptr<Mount> mount, InodeRef inode, std::string name) {
   auto dentry = std::make_shared<Dentry>(std::move(inode));
   dentry->name_ = std::move(name);
