@@ -12,6 +12,7 @@
 
 #include "abi/linux/types.h"
 #include "base/logging.h"
+#include "gofer/host_stat.h"
 
 namespace kekkai::fs::host {
 
@@ -142,23 +143,10 @@ Result<uint64_t> HostFile::Ioctl(sentry::usermem::GuestMemory& mem, uint32_t cmd
 }
 
 Result<abi::linux::Stat> HostFile::Stat() {
-  struct stat st;
-  if (fstat(fd_.get(), &st) != 0) return LastErrno();
-  abi::linux::Stat s{};
-  s.dev = st.st_dev;
-  s.ino = st.st_ino;
-  s.nlink = st.st_nlink;
-  s.mode = st.st_mode;
+  ASSIGN_OR_RETURN(abi::linux::Stat s, gofer::StatFd(fd_.get()));
   // Inside the sandbox everything the caller owns appears owned by root.
   s.uid = 0;
   s.gid = 0;
-  s.rdev = st.st_rdev;
-  s.size = st.st_size;
-  s.blksize = st.st_blksize;
-  s.blocks = st.st_blocks;
-  s.atime = {st.st_atim.tv_sec, st.st_atim.tv_nsec};
-  s.mtime = {st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
-  s.ctime = {st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
   return s;
 }
 
