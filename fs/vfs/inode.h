@@ -55,6 +55,11 @@ struct SetAttr {
   abi::linux::Timespec atime{}, mtime{}, ctime{};
 };
 
+// setxattr(2) flags.
+inline constexpr uint32_t kXattrCreate = 1, kXattrReplace = 2;
+// The longest attribute name and value Linux takes (XATTR_NAME_MAX, XATTR_SIZE_MAX).
+inline constexpr size_t kXattrNameMax = 255, kXattrSizeMax = 65536;
+
 // A node to create: its full st_mode (type and permission bits, umask already
 // applied), owner, and the device number of a device node.
 struct NewNode {
@@ -133,6 +138,21 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // which a walk jumps to instead of resolving Readlink's text. EINVAL for a plain
   // symlink.
   virtual Result<VirtualDentry> MagicTarget() { return Errno(EINVAL); }
+
+  // ---- Extended attributes. ----
+  // The VFS has checked the name (a known namespace prefix, 1..255 bytes), the
+  // value's size (at most 64 KiB) and permission; an inode only stores them. A
+  // filesystem without extended attributes keeps the defaults: an empty list, and
+  // EOPNOTSUPP for the rest.
+  // Returns the value of `name`: ENODATA if it has none.
+  virtual Result<std::string> GetXattr(std::string_view name);
+  // Sets `name` to `value`. `flags` is setxattr(2)'s: kXattrCreate fails with
+  // EEXIST if the name exists, kXattrReplace with ENODATA if it doesn't.
+  virtual Result<void> SetXattr(std::string_view name, std::string_view value, uint32_t flags);
+  // Returns every name, in a stable order.
+  virtual Result<std::vector<std::string>> ListXattr();
+  // Removes `name`: ENODATA if it has none.
+  virtual Result<void> RemoveXattr(std::string_view name);
 
   // ---- Everything else. ----
   // Opens this inode with open(2) `flags` (O_CREAT, O_EXCL, O_TRUNC and O_PATH are

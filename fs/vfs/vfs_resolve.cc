@@ -45,6 +45,12 @@ Result<std::pair<InodeRef, FileRef>> Inode::CreateTmpfile(const NewNode&, uint32
   return Errno(EOPNOTSUPP);
 }
 Result<std::string> Inode::Readlink() { return Errno(EINVAL); }
+Result<std::string> Inode::GetXattr(std::string_view) { return Errno(EOPNOTSUPP); }
+Result<void> Inode::SetXattr(std::string_view, std::string_view, uint32_t) {
+  return Errno(EOPNOTSUPP);
+}
+Result<std::vector<std::string>> Inode::ListXattr() { return std::vector<std::string>{}; }
+Result<void> Inode::RemoveXattr(std::string_view) { return Errno(EOPNOTSUPP); }
 
 // ---- Mounts. ----
 
