@@ -297,6 +297,50 @@ Result<StatfsReply> Client::Statfs(Fid fid) {
   return *reply;
 }
 
+Result<std::string> Client::GetXattr(Fid fid, std::string_view name) {
+  MessageWriter w = Begin(Op::kGetXattr);
+  w.Put(XattrRequest{Raw(fid), 0});
+  w.PutString(name);
+  ASSIGN_OR_RETURN(Received r, RoundTrip(Op::kGetXattr, w));
+  if (r.body.size() > kMaxXattrValue) return Fail("malformed getxattr reply");
+  return std::string(reinterpret_cast<const char*>(r.body.data()), r.body.size());
+}
+
+Result<void> Client::SetXattr(Fid fid, std::string_view name, std::string_view value,
+                              uint32_t flags) {
+  MessageWriter w = Begin(Op::kSetXattr);
+  w.Put(XattrRequest{Raw(fid), flags});
+  w.PutString(name);
+  w.PutBytes(value);
+  return EmptyCall(Op::kSetXattr, w);
+}
+
+Result<std::vector<std::string>> Client::ListXattr(Fid fid) {
+  MessageWriter w = Begin(Op::kListXattr);
+  w.Put(XattrRequest{Raw(fid), 0});
+  ASSIGN_OR_RETURN(Received r, RoundTrip(Op::kListXattr, w));
+  std::string_view list(reinterpret_cast<const char*>(r.body.data()), r.body.size());
+  if (list.size() > kMaxXattrList || (!list.empty() && list.back() != '\0')) {
+    return Fail("malformed listxattr reply");
+  }
+  std::vector<std::string> names;
+  while (!list.empty()) {
+    const size_t end = list.find('\0');
+    std::string_view name = list.substr(0, end);
+    if (!ValidateXattrName(name).ok()) return Fail("malformed listxattr reply");
+    names.emplace_back(name);
+    list.remove_prefix(end + 1);
+  }
+  return names;
+}
+
+Result<void> Client::RemoveXattr(Fid fid, std::string_view name) {
+  MessageWriter w = Begin(Op::kRemoveXattr);
+  w.Put(XattrRequest{Raw(fid), 0});
+  w.PutString(name);
+  return EmptyCall(Op::kRemoveXattr, w);
+}
+
 Result<void> Client::Clunk(Fid fid) {
   MessageWriter w = Begin(Op::kClunk);
   w.Put(FidRequest{Raw(fid), 0});

@@ -95,6 +95,12 @@ class Client {
   Result<StatfsReply> Statfs(Fid fid);
   // Releases `fid`.
   Result<void> Clunk(Fid fid);
+  // Extended attributes of `fid` (protocol.h's XattrRequest): the value of `name`
+  // (ENODATA if none), setting it (setxattr(2) `flags`), the names, removing one.
+  Result<std::string> GetXattr(Fid fid, std::string_view name);
+  Result<void> SetXattr(Fid fid, std::string_view name, std::string_view value, uint32_t flags);
+  Result<std::vector<std::string>> ListXattr(Fid fid);
+  Result<void> RemoveXattr(Fid fid, std::string_view name);
 
   // Returns whether the gofer is gone (every call now fails with EIO).
   bool dead() const { return dead_.load(std::memory_order_acquire); }

@@ -49,6 +49,10 @@ const std::array<FileServer::Handler, kOpLimit> FileServer::kHandlers = [] {
   t[static_cast<uint32_t>(Op::kGetdents)] = &FileServer::HandleGetdents;
   t[static_cast<uint32_t>(Op::kStatfs)] = &FileServer::HandleStatfs;
   t[static_cast<uint32_t>(Op::kClunk)] = &FileServer::HandleClunk;
+  t[static_cast<uint32_t>(Op::kGetXattr)] = &FileServer::HandleGetXattr;
+  t[static_cast<uint32_t>(Op::kSetXattr)] = &FileServer::HandleSetXattr;
+  t[static_cast<uint32_t>(Op::kListXattr)] = &FileServer::HandleListXattr;
+  t[static_cast<uint32_t>(Op::kRemoveXattr)] = &FileServer::HandleRemoveXattr;
   return t;
 }();
 

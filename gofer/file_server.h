@@ -2,7 +2,7 @@
 // Serve() (server.h) feeds it from the socket; tests may call Handle() directly.
 // Split by concern: file_server.cc (dispatch, lookups, checks), file_server_walk.cc,
 // file_server_open.cc, file_server_create.cc, file_server_names.cc,
-// file_server_setstat.cc, file_server_getdents.cc.
+// file_server_setstat.cc, file_server_getdents.cc, file_server_xattr.cc.
 #ifndef KEKKAI_GOFER_FILE_SERVER_H_
 #define KEKKAI_GOFER_FILE_SERVER_H_
 
@@ -84,6 +84,10 @@ class FileServer {
   Result<void> HandleGetdents(MessageReader& in, Reply& reply);
   Result<void> HandleStatfs(MessageReader& in, Reply& reply);
   Result<void> HandleClunk(MessageReader& in, Reply& reply);
+  Result<void> HandleGetXattr(MessageReader& in, Reply& reply);
+  Result<void> HandleSetXattr(MessageReader& in, Reply& reply);
+  Result<void> HandleListXattr(MessageReader& in, Reply& reply);
+  Result<void> HandleRemoveXattr(MessageReader& in, Reply& reply);
 
   // Returns the node `fid` names (EBADF), or only if it is a directory (ENOTDIR).
   Result<std::shared_ptr<HostNode>> GetNode(uint32_t fid) const;
@@ -108,6 +112,9 @@ class FileServer {
   // opened file is still `node` (ESTALE if a rename put another file there).
   // O_TRUNC is not passed to the host: callers truncate after the check.
   Result<FileDescriptor> Reopen(const HostNode& node, int flags) const;
+  // Reopens a regular file or directory read-only for the f*xattr calls: ENODATA
+  // for anything else.
+  Result<FileDescriptor> ReopenForXattr(const HostNode& node) const;
 
   std::vector<ServedTree> trees_;
   FidTable fids_;

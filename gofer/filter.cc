@@ -31,6 +31,7 @@ constexpr int kUnconditional[] = {
     SCMP_SYS(renameat),  // glibc's renameat2 with flags 0
     SCMP_SYS(renameat2),  SCMP_SYS(readlinkat),     SCMP_SYS(fchown),     SCMP_SYS(fchmod),
     SCMP_SYS(ftruncate),  SCMP_SYS(umask),          SCMP_SYS(brk),        SCMP_SYS(munmap),
+    SCMP_SYS(fgetxattr),  SCMP_SYS(fsetxattr),      SCMP_SYS(flistxattr), SCMP_SYS(fremovexattr),
     SCMP_SYS(exit_group), SCMP_SYS(rt_sigprocmask), SCMP_SYS(getpid),     SCMP_SYS(gettid),
 };
 

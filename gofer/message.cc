@@ -4,9 +4,19 @@ namespace kekkai::gofer {
 
 void MessageWriter::PutString(std::string_view s) {
   Put(static_cast<uint16_t>(s.size()));
+  PutBytes(s);
+}
+
+void MessageWriter::PutBytes(std::string_view s) {
   const size_t at = buf_.size();
   buf_.resize(at + s.size());
   if (!s.empty()) std::memcpy(buf_.data() + at, s.data(), s.size());
+}
+
+std::string_view MessageReader::GetRest() {
+  std::string_view s(reinterpret_cast<const char*>(bytes_.data() + pos_), remaining());
+  pos_ = bytes_.size();
+  return s;
 }
 
 Result<std::string_view> MessageReader::GetString() {

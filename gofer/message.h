@@ -39,6 +39,9 @@ class MessageWriter {
   // Appends `s` as a length-prefixed string. Precondition: s.size() <= 0xffff
   // (callers bound names and targets far below that).
   void PutString(std::string_view s);
+  // Appends `s`'s bytes with no length: a message's last field, read back with
+  // MessageReader::GetRest.
+  void PutBytes(std::string_view s);
 
   size_t size() const { return buf_.size(); }
   std::span<const std::byte> bytes() const { return buf_; }
@@ -66,6 +69,9 @@ class MessageReader {
   // Returns the next length-prefixed string (a view into the message); EINVAL if
   // the message ends first.
   Result<std::string_view> GetString();
+
+  // Returns every byte not yet read (a view into the message), and reads them.
+  std::string_view GetRest();
 
   // Returns EINVAL unless every byte has been read: trailing bytes are malformed.
   Result<void> ExpectEnd() const;

@@ -34,6 +34,14 @@ const char* OpName(Op op) {
       return "Statfs";
     case Op::kClunk:
       return "Clunk";
+    case Op::kGetXattr:
+      return "GetXattr";
+    case Op::kSetXattr:
+      return "SetXattr";
+    case Op::kListXattr:
+      return "ListXattr";
+    case Op::kRemoveXattr:
+      return "RemoveXattr";
   }
   return "?";
 }
@@ -60,6 +68,15 @@ Result<void> ValidateName(std::string_view name) {
     return Errno(EINVAL);
   }
   return Ok();
+}
+
+Result<void> ValidateXattrName(std::string_view name) {
+  if (name.size() > kMaxXattrName) return Errno(ERANGE);
+  if (name.find('\0') != std::string_view::npos) return Errno(EINVAL);
+  for (std::string_view prefix : {"user.", "trusted.", "security.", "system."}) {
+    if (name.size() > prefix.size() && name.substr(0, prefix.size()) == prefix) return Ok();
+  }
+  return Errno(EINVAL);
 }
 
 Result<void> ValidateSymlinkTarget(std::string_view target) {

@@ -23,11 +23,16 @@ namespace kekkai::gofer {
 enum class Fid : uint32_t {};
 inline constexpr Fid kNoFid{0};
 
-// Bounds: a whole message, one path component, a symlink target, fds in a reply.
-inline constexpr size_t kMaxMessageSize = 64 * 1024;
+// Bounds: a whole message (room for the largest extended attribute value and its
+// name), one path component, a symlink target, fds in a reply, an extended
+// attribute's name, value and list of names.
+inline constexpr size_t kMaxMessageSize = 80 * 1024;
 inline constexpr size_t kMaxNameLength = 255;
 inline constexpr size_t kMaxSymlinkTarget = 4095;
 inline constexpr size_t kMaxReplyFds = 2;
+inline constexpr size_t kMaxXattrName = 255;
+inline constexpr size_t kMaxXattrValue = 64 * 1024;
+inline constexpr size_t kMaxXattrList = 64 * 1024;
 
 // The request types; the gofer's handler table is indexed by them.
 enum class Op : uint32_t {
@@ -46,9 +51,13 @@ enum class Op : uint32_t {
   kGetdents,
   kStatfs,
   kClunk,
+  kGetXattr,
+  kSetXattr,
+  kListXattr,
+  kRemoveXattr,
 };
 // One past the largest Op value.
-inline constexpr uint32_t kOpLimit = static_cast<uint32_t>(Op::kClunk) + 1;
+inline constexpr uint32_t kOpLimit = static_cast<uint32_t>(Op::kRemoveXattr) + 1;
 
 // Returns the op's name ("Walk"), or "?" for a value outside the enum.
 const char* OpName(Op op);
@@ -58,6 +67,10 @@ size_t ReplyFdCount(Op op);
 // Returns Ok if `name` is one path component: ENAMETOOLONG past kMaxNameLength,
 // EINVAL for "", ".", "..", or a '/' or NUL in it.
 Result<void> ValidateName(std::string_view name);
+// Returns Ok if `name` may name an extended attribute: EINVAL if empty, holding a
+// NUL or in no known namespace (user., trusted., security., system.), ERANGE past
+// kMaxXattrName.
+Result<void> ValidateXattrName(std::string_view name);
 // Returns Ok if `target` may be a symlink's target: EINVAL if empty or holding a
 // NUL, ENAMETOOLONG past kMaxSymlinkTarget.
 Result<void> ValidateSymlinkTarget(std::string_view target);
@@ -161,6 +174,20 @@ struct FidRequest {
   uint32_t reserved;
 };
 static_assert(sizeof(FidRequest) == 8);
+
+// GetXattr, RemoveXattr: + name; `flags` 0. GetXattr replies the value as the
+// rest of the body (no length prefix); RemoveXattr an empty body.
+// SetXattr: + name, then the value as the rest of the message; `flags` as
+// setxattr(2) (XATTR_CREATE, XATTR_REPLACE). Replies an empty body.
+// ListXattr: `flags` 0, nothing follows. Replies the names, each ended by a NUL, as
+// the rest of the body (at most kMaxXattrList bytes: E2BIG for more).
+// Only regular files and directories have attributes here: a symlink has none
+// (ENODATA, an empty list, EPERM to set).
+struct XattrRequest {
+  uint32_t fid;
+  uint32_t flags;
+};
+static_assert(sizeof(XattrRequest) == 8);
 
 // The SetAttr fields to apply.
 inline constexpr uint32_t kSetAttrMode = 1 << 0;

@@ -134,6 +134,10 @@ void ExerciseEveryOp(Client& c, const std::string& host_dir) {
   }
   EXPECT_EQ(listed, 300u + 3u);  // many_*, link, made, dir
   EXPECT_TRUE(c.Statfs(root->fid).ok());
+  EXPECT_TRUE(c.SetXattr(existing->fid, "user.k", "v", 0).ok());
+  EXPECT_EQ(c.GetXattr(existing->fid, "user.k").value_or(""), "v");
+  EXPECT_EQ(c.ListXattr(existing->fid).value_or(std::vector<std::string>{}).size(), 1u);
+  EXPECT_TRUE(c.RemoveXattr(existing->fid, "user.k").ok());
   EXPECT_TRUE(c.Unlink(dir->fid, "sl", 0).ok());
   EXPECT_TRUE(c.Unlink(dir->fid, "hard", 0).ok());
   EXPECT_TRUE(c.Unlink(dir->fid, "renamed", 0).ok());

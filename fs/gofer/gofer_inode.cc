@@ -226,6 +226,20 @@ Result<std::string> GoferInode::Readlink() {
   return fs_.client().Readlink(fid_);
 }
 
+Result<std::string> GoferInode::GetXattr(std::string_view name) {
+  return fs_.client().GetXattr(fid_, name);
+}
+
+Result<void> GoferInode::SetXattr(std::string_view name, std::string_view value, uint32_t flags) {
+  return fs_.client().SetXattr(fid_, name, value, flags);
+}
+
+Result<std::vector<std::string>> GoferInode::ListXattr() { return fs_.client().ListXattr(fid_); }
+
+Result<void> GoferInode::RemoveXattr(std::string_view name) {
+  return fs_.client().RemoveXattr(fid_, name);
+}
+
 Result<vfs::FileRef> GoferInode::Open(uint32_t flags) {
   if (is_dir()) {
     return vfs::FileRef(std::make_shared<vfs::DirectoryFile>(flags, shared_from_this()));

@@ -37,6 +37,12 @@ class GoferInode final : public vfs::Inode {
                       std::string_view new_name, vfs::Inode* replaced, uint32_t flags) override;
   Result<vfs::InodeRef> MakeMountpoint(std::string_view name) override;
   Result<std::string> Readlink() override;
+  // Extended attributes of the host file (the gofer's: regular files and
+  // directories only, user.* writable).
+  Result<std::string> GetXattr(std::string_view name) override;
+  Result<void> SetXattr(std::string_view name, std::string_view value, uint32_t flags) override;
+  Result<std::vector<std::string>> ListXattr() override;
+  Result<void> RemoveXattr(std::string_view name) override;
   Result<vfs::FileRef> Open(uint32_t flags) override;
   vfs::Filesystem& filesystem() override { return fs_; }
 

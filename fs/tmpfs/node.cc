@@ -55,6 +55,51 @@ Result<void> Node::SetStat(const vfs::SetAttr& attr) {
   return Ok();
 }
 
+Result<std::string> Node::GetXattr(std::string_view name) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = xattrs_.find(name);
+  if (it == xattrs_.end()) return Errno(ENODATA);
+  return it->second;
+}
+
+Result<void> Node::SetXattr(std::string_view name, std::string_view value, uint32_t flags) {
+  const linux::Timespec now = Now();
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = xattrs_.find(name);
+  if (it != xattrs_.end() && (flags & vfs::kXattrCreate)) return Errno(EEXIST);
+  if (it == xattrs_.end() && (flags & vfs::kXattrReplace)) return Errno(ENODATA);
+  const size_t old_bytes = it == xattrs_.end() ? 0 : name.size() + it->second.size();
+  const size_t bytes = xattr_bytes_ - old_bytes + name.size() + value.size();
+  if (bytes > kXattrSpace) return Errno(ENOSPC);
+  if (it == xattrs_.end()) {
+    xattrs_.emplace(std::string(name), std::string(value));
+  } else {
+    it->second.assign(value);
+  }
+  xattr_bytes_ = bytes;
+  ctime_ = now;
+  return Ok();
+}
+
+Result<std::vector<std::string>> Node::ListXattr() {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<std::string> names;
+  names.reserve(xattrs_.size());
+  for (const auto& [name, value] : xattrs_) names.push_back(name);
+  return names;
+}
+
+Result<void> Node::RemoveXattr(std::string_view name) {
+  const linux::Timespec now = Now();
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = xattrs_.find(name);
+  if (it == xattrs_.end()) return Errno(ENODATA);
+  xattr_bytes_ -= it->first.size() + it->second.size();
+  xattrs_.erase(it);
+  ctime_ = now;
+  return Ok();
+}
+
 Result<void> Node::Truncate(uint64_t) { return Errno(is_dir() ? EISDIR : EINVAL); }
 
 uint64_t Node::nlink() const {

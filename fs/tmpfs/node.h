@@ -5,10 +5,12 @@
 #define KEKKAI_FS_TMPFS_NODE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "abi/linux/types.h"
 #include "base/result.h"
@@ -27,6 +29,13 @@ class Node : public vfs::Inode {
   // Sets mode, owner and times as given; a size through Truncate.
   Result<void> SetStat(const vfs::SetAttr& attr) override;
   vfs::Filesystem& filesystem() override { return *fs_; }
+  // Extended attributes of any namespace, kept with the node. Names and values
+  // together hold at most kXattrSpace bytes per node (ENOSPC).
+  Result<std::string> GetXattr(std::string_view name) override;
+  Result<void> SetXattr(std::string_view name, std::string_view value, uint32_t flags) override;
+  Result<std::vector<std::string>> ListXattr() override;
+  Result<void> RemoveXattr(std::string_view name) override;
+  static constexpr size_t kXattrSpace = 128 * 1024;
 
   Tmpfs& fs() const { return *fs_; }
   const std::shared_ptr<Tmpfs>& fs_ref() const { return fs_; }
@@ -60,6 +69,8 @@ class Node : public vfs::Inode {
   uint64_t nlink_ = 1;
   const uint64_t rdev_;
   abi::linux::Timespec atime_, mtime_, ctime_;
+  std::map<std::string, std::string, std::less<>> xattrs_;
+  size_t xattr_bytes_ = 0;  // Names and values in xattrs_.
 
  private:
   const std::shared_ptr<Tmpfs> fs_;

@@ -17,7 +17,8 @@ inline constexpr int kCapChown = 0, kCapDacOverride = 1, kCapFowner = 3, kCapFse
                      kCapKill = 5, kCapSetgid = 6, kCapSetuid = 7, kCapSetpcap = 8,
                      kCapNetBindService = 10, kCapNetRaw = 13, kCapSysChroot = 18,
                      kCapMknod = 27, kCapAuditWrite = 29, kCapSetfcap = 31;
-inline constexpr int kCapDacReadSearch = 2, kCapLinuxImmutable = 9, kCapMacOverride = 32;
+inline constexpr int kCapDacReadSearch = 2, kCapLinuxImmutable = 9, kCapSysAdmin = 21,
+                     kCapMacOverride = 32;
 inline constexpr int kCapLastCap = 40;
 
 constexpr uint64_t CapBit(int cap) { return uint64_t{1} << cap; }

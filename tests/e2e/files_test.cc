@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -1526,6 +1527,46 @@ TEST_F(Files, VolumeWritesReachTheHostFolder) {
     EXPECT_FALSE(Lexists(vol / "new.txt"));
     EXPECT_EQ(ReadFileOr(vol / "newdir/moved.txt"), "from the guest");
   }
+}
+
+// Extended attributes through the gofer: user.* read and written on a volume,
+// trusted.* refused (Docker's capability set has no CAP_SYS_ADMIN), and a :ro
+// volume refusing changes with EROFS.
+TEST_F(Files, VolumeXattrsReachTheHost) {
+  REQUIRE_PYTHON();
+  TempDir vol;
+  ASSERT_TRUE(WriteFile(vol / "f", "x", 0644));
+  ASSERT_EQ(setxattr((vol / "f").c_str(), "user.host", "from host", 9, 0), 0) << strerror(errno);
+  const std::string script =
+      "import errno, os\n"
+      "f = '/mnt/vol/f'\n"
+      "print(os.getxattr(f, 'user.host'))\n"
+      "os.setxattr(f, 'user.guest', b'from guest')\n"
+      "os.setxattr('/mnt/vol', 'user.dir', b'd')\n"
+      "print(sorted(n for n in os.listxattr(f) if n.startswith('user.')))\n"
+      "os.removexattr(f, 'user.host')\n"
+      "try:\n"
+      "  os.setxattr(f, 'trusted.t', b'x')\n"
+      "except OSError as e:\n"
+      "  print('trusted', errno.errorcode[e.errno])\n"
+      "try:\n"
+      "  os.setxattr('/mnt/ro/f', 'user.x', b'x')\n"
+      "except OSError as e:\n"
+      "  print('ro', errno.errorcode[e.errno])\n"
+      "print(os.getxattr('/mnt/ro/f', 'user.guest'))\n";
+  const Outcome o = SandboxedPython(
+      {"-v", vol.path() + ":/mnt/vol", "-v", vol.path() + ":/mnt/ro:ro"}, script, {});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out,
+            "b'from host'\n['user.guest', 'user.host']\ntrusted EPERM\nro EROFS\n"
+            "b'from guest'\n")
+      << o.Describe();
+  char buf[64];
+  const ssize_t n = getxattr((vol / "f").c_str(), "user.guest", buf, sizeof(buf));
+  EXPECT_EQ(n > 0 ? std::string(buf, n) : "", "from guest");
+  EXPECT_LT(getxattr((vol / "f").c_str(), "user.host", buf, sizeof(buf)), 0);
+  EXPECT_LT(getxattr((vol / "f").c_str(), "trusted.t", buf, sizeof(buf)), 0);
+  EXPECT_EQ(getxattr(vol.path().c_str(), "user.dir", buf, sizeof(buf)), 1);
 }
 
 TEST_F(Files, ReadOnlyVolumeGivesErofsAndHostIsUnchanged) {
