@@ -23,6 +23,9 @@ PACKAGES=(
   libseccomp-dev libboost-context-dev libxxhash-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   busybox-static
+  # Real programs the end-to-end tests run as guests (python3 scripts, sqlite3
+  # with a write-ahead log).
+  python3 sqlite3
 )
 
 "${APT[@]}" update
