@@ -6,6 +6,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/thread_group.h"
 #include "sentry/kernel/kernel.h"
+#include "syscalls/file_ops.h"
 #include "syscalls/syscalls.h"
 
 namespace kekkai::syscalls {
@@ -50,9 +51,9 @@ SyscallResult SysDup3(Task& t, const SyscallArgs& args) {
   return static_cast<uint64_t>(newfd);
 }
 
-// fcntl(2). Locks, leases, pipe sizes and signals-on-I/O are not implemented
-// (EINVAL). Seals exist on tmpfs files (so memfds) only; F_SEAL_EXEC is not
-// supported (EINVAL).
+// fcntl(2). Leases and signals-on-I/O are not implemented (EINVAL). Seals exist
+// on tmpfs files (so memfds) only; F_SEAL_EXEC is not supported (EINVAL). Locks
+// are in sys_lock.cc, pipe sizes in sys_pipe.cc.
 SyscallResult SysFcntl(Task& t, const SyscallArgs& args) {
   constexpr int32_t kFAddSeals = 1033, kFGetSeals = 1034;
   const int32_t fd = args.Int(0);
@@ -76,9 +77,9 @@ SyscallResult SysFcntl(Task& t, const SyscallArgs& args) {
       RETURN_IF_ERROR(t.fd_table().SetCloexec(fd, (args.Int(2) & kFdCloexec) != 0));
       return uint64_t{0};
     case kFGetfl:
-      // O_PATH descriptions keep nothing but O_PATH (not even O_LARGEFILE).
-      if (file->flags() & kOPath) return uint64_t{file->flags()};
-      return uint64_t{file->flags() | static_cast<uint32_t>(kOLargefile)};
+      // The description's own flags: open(2) adds O_LARGEFILE (the VFS keeps it),
+      // pipe(2) doesn't, O_PATH keeps nothing but O_PATH.
+      return uint64_t{file->flags()};
     case kFSetfl:
       file->SetStatusFlags(args.Uint(2));
       return uint64_t{0};
@@ -91,6 +92,16 @@ SyscallResult SysFcntl(Task& t, const SyscallArgs& args) {
       ASSIGN_OR_RETURN(uint32_t seals, file->GetSeals());
       return uint64_t{seals};
     }
+    case kFGetlk:
+    case kFSetlk:
+    case kFSetlkw:
+    case kFOfdGetlk:
+    case kFOfdSetlk:
+    case kFOfdSetlkw:
+      return FcntlLock(t, fd, file, cmd, args.Addr(2));
+    case kFGetpipeSz:
+    case kFSetpipeSz:
+      return FcntlPipeSize(t, file, cmd, args.Uint64(2));
     default:
       return Errno(EINVAL);
   }

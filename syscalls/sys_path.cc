@@ -6,6 +6,7 @@
 #include "fs/vfs/vfs.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/task.h"
+#include "syscalls/file_ops.h"
 #include "syscalls/path.h"
 #include "syscalls/syscalls.h"
 
@@ -29,6 +30,8 @@ SyscallResult OpenAt(Task& t, int32_t dirfd, GuestAddr path_addr, uint32_t flags
       fs::vfs::PathContext ctx,
       ContextAt(t, dirfd, path, (resolve & (fs::vfs::kResolveInRoot | fs::vfs::kResolveBeneath)) != 0));
   ASSIGN_OR_RETURN(FileRef file, t.kernel().vfs().Open(ctx, path, flags, mode & 07777, resolve));
+  // A FIFO opened for one side waits for the other (fifo(7)).
+  RETURN_IF_ERROR(WaitForOpen(t, *file));
   ASSIGN_OR_RETURN(int32_t fd, t.fd_table().Install(std::move(file), 0,
                                                     (flags & kOCloexec) != 0, t.FdLimit()));
   return static_cast<uint64_t>(fd);

@@ -42,6 +42,11 @@ KEKKAI_SYSCALL(SysIoctl);
 KEKKAI_SYSCALL(SysFstat);
 KEKKAI_SYSCALL(SysMemfdCreate);
 KEKKAI_SYSCALL(SysCloseRange);
+// sys_lock.cc
+KEKKAI_SYSCALL(SysFlock);
+// sys_pipe.cc
+KEKKAI_SYSCALL(SysPipe);
+KEKKAI_SYSCALL(SysPipe2);
 // sys_path.cc
 KEKKAI_SYSCALL(SysOpen);
 KEKKAI_SYSCALL(SysOpenat);
@@ -173,6 +178,10 @@ KEKKAI_SYSCALL(SysGettimeofday);
 KEKKAI_SYSCALL(SysTime);
 KEKKAI_SYSCALL(SysNanosleep);
 KEKKAI_SYSCALL(SysClockNanosleep);
+// sys_timer.cc
+KEKKAI_SYSCALL(SysSetitimer);
+KEKKAI_SYSCALL(SysGetitimer);
+KEKKAI_SYSCALL(SysAlarm);
 // sys_signal.cc
 KEKKAI_SYSCALL(SysRtSigaction);
 KEKKAI_SYSCALL(SysRtSigprocmask);

@@ -275,6 +275,33 @@ inline constexpr int kFDupfd = 0, kFGetfd = 1, kFSetfd = 2, kFGetfl = 3, kFSetfl
                      kFDupfdCloexec = 1030;
 inline constexpr int kFdCloexec = 1;
 
+// fcntl(2) record locks (struct flock, x86-64 layout) and pipe sizes.
+inline constexpr int kFGetlk = 5, kFSetlk = 6, kFSetlkw = 7, kFOfdGetlk = 36,
+                     kFOfdSetlk = 37, kFOfdSetlkw = 38, kFSetpipeSz = 1031,
+                     kFGetpipeSz = 1032;
+inline constexpr int16_t kFRdlck = 0, kFWrlck = 1, kFUnlck = 2;
+struct Flock {
+  int16_t type;
+  int16_t whence;
+  int32_t pad0;
+  int64_t start;
+  int64_t len;
+  int32_t pid;
+  int32_t pad1;
+};
+static_assert(sizeof(Flock) == 32);
+
+// flock(2) operations.
+inline constexpr int kLockSh = 1, kLockEx = 2, kLockNb = 4, kLockUn = 8, kLockMand = 32;
+
+// setitimer(2)/getitimer(2).
+inline constexpr int kItimerReal = 0, kItimerVirtual = 1, kItimerProf = 2;
+struct Itimerval {
+  Timeval interval;
+  Timeval value;
+};
+static_assert(sizeof(Itimerval) == 32);
+
 }  // namespace kekkai::abi::linux
 
 #endif  // KEKKAI_ABI_LINUX_TYPES_H_

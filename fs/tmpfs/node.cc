@@ -146,6 +146,15 @@ void SymlinkNode::FillStatLocked(linux::Stat& st) const {
   st.size = static_cast<int64_t>(target_.size());
 }
 
-Result<vfs::FileRef> SpecialNode::Open(uint32_t) { return Errno(ENXIO); }
+SpecialNode::SpecialNode(std::shared_ptr<Tmpfs> fs, const vfs::NewNode& node)
+    : Node(std::move(fs), node),
+      pipe_((node.mode & linux::kSIfmt) == linux::kSIfifo
+                ? std::make_shared<pipe::Pipe>(/*fifo=*/true, node.uid, node.gid)
+                : nullptr) {}
+
+Result<vfs::FileRef> SpecialNode::Open(uint32_t flags) {
+  if (pipe_) return pipe::OpenFifo(pipe_, flags);
+  return Errno(ENXIO);
+}
 
 }  // namespace kekkai::fs::tmpfs

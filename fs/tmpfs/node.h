@@ -14,6 +14,7 @@
 
 #include "abi/linux/types.h"
 #include "base/result.h"
+#include "fs/pipe/pipe.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "fs/vfs/inode.h"
 
@@ -96,12 +97,16 @@ class SymlinkNode final : public Node {
 // A FIFO, socket, or character or block device node: attributes only.
 class SpecialNode final : public Node {
  public:
-  SpecialNode(std::shared_ptr<Tmpfs> fs, const vfs::NewNode& node) : Node(std::move(fs), node) {}
+  SpecialNode(std::shared_ptr<Tmpfs> fs, const vfs::NewNode& node);
 
-  // ENXIO for now. Opening a FIFO (a pipe shared by its openers) comes with the
-  // pipes issue, device nodes with a device registry; a socket file is never
-  // opened (ENXIO, as Linux).
+  // A FIFO opens its pipe as fifo(7) says (pipe::OpenFifo; the opener waits for
+  // OpenPending). Device nodes answer ENXIO until a device registry comes; a
+  // socket file is never opened (ENXIO, as Linux).
   Result<vfs::FileRef> Open(uint32_t flags) override;
+
+ private:
+  // A FIFO's pipe, shared by all its openers; null for other types.
+  const std::shared_ptr<pipe::Pipe> pipe_;
 };
 
 }  // namespace kekkai::fs::tmpfs

@@ -5,6 +5,17 @@
 
 namespace kekkai::fs::vfs {
 
+FdTable::~FdTable() {
+  for (const auto& [fd, slot] : fds_) ReleasePosixLocks(slot.file);
+}
+
+void FdTable::ReleasePosixLocks(const FileRef& file) const {
+  if (!file) return;
+  if (std::shared_ptr<FileLocks> locks = file->LockState(/*create=*/false)) {
+    locks->ReleaseRecords(this);
+  }
+}
+
 Result<FileRef> FdTable::Get(int32_t fd) const {
   std::lock_guard lock(mu_);
   auto it = fds_.find(fd);
@@ -39,19 +50,27 @@ Result<int32_t> FdTable::Install(FileRef file, int32_t min_fd, bool cloexec, int
 
 Result<FileRef> FdTable::InstallAt(int32_t fd, FileRef file, bool cloexec, int32_t limit) {
   if (fd < 0 || fd >= limit) return Errno(EBADF);
-  std::lock_guard lock(mu_);
-  Slot& slot = fds_[fd];
-  FileRef old = std::move(slot.file);
-  slot = Slot{std::move(file), cloexec};
+  FileRef old;
+  {
+    std::lock_guard lock(mu_);
+    Slot& slot = fds_[fd];
+    old = std::move(slot.file);
+    slot = Slot{std::move(file), cloexec};
+  }
+  ReleasePosixLocks(old);
   return old;
 }
 
 Result<FileRef> FdTable::Remove(int32_t fd) {
-  std::lock_guard lock(mu_);
-  auto it = fds_.find(fd);
-  if (it == fds_.end()) return Errno(EBADF);
-  FileRef f = std::move(it->second.file);
-  fds_.erase(it);
+  FileRef f;
+  {
+    std::lock_guard lock(mu_);
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return Errno(EBADF);
+    f = std::move(it->second.file);
+    fds_.erase(it);
+  }
+  ReleasePosixLocks(f);
   return f;
 }
 
@@ -60,23 +79,37 @@ std::vector<FileRef> FdTable::RemoveRange(uint32_t first, uint32_t last, bool cl
   if (first > static_cast<uint32_t>(INT32_MAX)) return removed;
   const int32_t lo = static_cast<int32_t>(first);
   const int32_t hi = static_cast<int32_t>(std::min<uint32_t>(last, INT32_MAX));
-  std::lock_guard lock(mu_);
-  auto it = fds_.lower_bound(lo);
-  while (it != fds_.end() && it->first <= hi) {
-    if (cloexec_only) {
-      it->second.cloexec = true;
-      ++it;
-    } else {
-      removed.push_back(std::move(it->second.file));
-      it = fds_.erase(it);
+  {
+    std::lock_guard lock(mu_);
+    auto it = fds_.lower_bound(lo);
+    while (it != fds_.end() && it->first <= hi) {
+      if (cloexec_only) {
+        it->second.cloexec = true;
+        ++it;
+      } else {
+        removed.push_back(std::move(it->second.file));
+        it = fds_.erase(it);
+      }
     }
   }
+  for (const FileRef& f : removed) ReleasePosixLocks(f);
   return removed;
 }
 
 void FdTable::RemoveCloexec() {
-  std::lock_guard lock(mu_);
-  std::erase_if(fds_, [](const auto& kv) { return kv.second.cloexec; });
+  std::vector<FileRef> removed;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = fds_.begin(); it != fds_.end();) {
+      if (it->second.cloexec) {
+        removed.push_back(std::move(it->second.file));
+        it = fds_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const FileRef& f : removed) ReleasePosixLocks(f);
 }
 
 std::unique_ptr<FdTable> FdTable::Fork() const {

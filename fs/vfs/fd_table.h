@@ -20,6 +20,9 @@ class FdTable {
   static constexpr int32_t kDefaultMaxFds = 1024 * 1024;
 
   FdTable() = default;
+  // Drops the POSIX locks this table (the owner of its process's POSIX locks)
+  // still holds.
+  ~FdTable();
   FdTable(const FdTable&) = delete;
   FdTable& operator=(const FdTable&) = delete;
 
@@ -32,6 +35,9 @@ class FdTable {
   Result<int32_t> Install(FileRef file, int32_t min_fd, bool cloexec, int32_t limit);
   // Installs `file` at exactly `fd`, replacing (and returning) what was there.
   Result<FileRef> InstallAt(int32_t fd, FileRef file, bool cloexec, int32_t limit);
+  // The calls below that remove an fd drop the POSIX record locks this table
+  // holds on the removed file, as every close(2) does on Linux.
+
   // Removes `fd` and returns its file; EBADF if none.
   Result<FileRef> Remove(int32_t fd);
   // close_range(2): removes the fds in [first, last] and returns their files (to be
@@ -46,6 +52,9 @@ class FdTable {
   std::vector<int32_t> Fds() const;
 
  private:
+  // Drops the POSIX locks this table holds on `file`'s file. Call without mu_.
+  void ReleasePosixLocks(const FileRef& file) const;
+
   struct Slot {
     FileRef file;
     bool cloexec = false;

@@ -13,6 +13,7 @@
 
 #include "abi/linux/types.h"
 #include "base/result.h"
+#include "fs/vfs/lock.h"
 #include "fs/vfs/virtual_dentry.h"
 #include "sentry/memmap/mappable.h"
 #include "sentry/usermem/guest_memory.h"
@@ -41,7 +42,8 @@ class FileDescription {
  public:
   // `flags` are the open(2) flags (access mode and status flags).
   explicit FileDescription(uint32_t flags) : flags_(flags) {}
-  virtual ~FileDescription() = default;
+  // Drops the flock and OFD locks this description holds (lock.cc).
+  virtual ~FileDescription();
   FileDescription(const FileDescription&) = delete;
   FileDescription& operator=(const FileDescription&) = delete;
 
@@ -99,6 +101,19 @@ class FileDescription {
   // starts with (as Linux's), from the new file this describes. EINVAL by default.
   virtual Result<void> AllowSealing() { return Errno(EINVAL); }
 
+  // Returns the advisory-lock state of the file (its inode's by default), made on
+  // first use when `create`; nullptr if the file has none (or none yet and not
+  // `create`).
+  virtual std::shared_ptr<FileLocks> LockState(bool create);
+  // Remembers that this description may hold flock or OFD locks in `locks`, so
+  // they are dropped when the last reference to it goes. Thread-safe.
+  void HoldLocksIn(std::shared_ptr<FileLocks> locks);
+  // For an open that completes only once a peer appears (a FIFO opened for
+  // reading or writing alone, fifo(7)): whether it still waits. The opener
+  // blocks on EventRegister (kEventIn | kEventOut) until this turns false, and
+  // drops the description if interrupted. False by default.
+  virtual bool OpenPending() { return false; }
+
   // Where the file was opened: set by the VFS for files of the tree, empty for
   // pipes, sockets and the caller's stdio.
   const VirtualDentry& location() const { return location_; }
@@ -126,6 +141,8 @@ class FileDescription {
  private:
   std::atomic<uint32_t> flags_;
   VirtualDentry location_;
+  std::mutex held_locks_mu_;
+  std::shared_ptr<FileLocks> held_locks_;
 };
 
 using FileRef = std::shared_ptr<FileDescription>;

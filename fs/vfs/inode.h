@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,7 @@
 #include "abi/linux/types.h"
 #include "base/result.h"
 #include "fs/vfs/file_description.h"
+#include "fs/vfs/lock.h"
 
 namespace kekkai::fs::vfs {
 
@@ -167,8 +169,15 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // The filesystem this inode belongs to.
   virtual Filesystem& filesystem() = 0;
 
+  // Returns this inode's advisory locks (flock(2), POSIX and OFD record locks),
+  // made on first use when `create`; nullptr if none were ever made and not
+  // `create`. Thread-safe. (Defined in lock.cc.)
+  std::shared_ptr<FileLocks> locks(bool create);
+
  private:
   const uint32_t type_;
+  std::mutex locks_mu_;
+  std::shared_ptr<FileLocks> locks_;
 };
 
 }  // namespace kekkai::fs::vfs

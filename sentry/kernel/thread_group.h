@@ -6,10 +6,13 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "abi/linux/signal.h"
 #include "abi/linux/types.h"
+#include "sentry/kernel/real_timer.h"
 #include "sentry/kernel/signal_queue.h"
 
 namespace kekkai::sentry::kernel {
@@ -35,6 +38,10 @@ class ThreadGroup {
   // Marks the group as exiting with `wait_status` (first caller wins).
   void BeginExit(int wait_status);
 
+  // Returns the ITIMER_REAL timer (setitimer(2), alarm(2)), made on first use; it
+  // sends SIGALRM to this group. Thread-safe.
+  RealTimer& real_timer();
+
   // Guarded by Kernel::signal_mu(); rlimits change rarely.
   std::array<abi::linux::Rlimit, abi::linux::kRlimNlimits>& rlimits() { return rlimits_; }
 
@@ -48,6 +55,9 @@ class ThreadGroup {
   bool exiting_ = false;
   int exit_status_ = 0;
   std::array<abi::linux::Rlimit, abi::linux::kRlimNlimits> rlimits_;
+  std::mutex real_timer_mu_;
+  // Last, so it stops (and its SIGALRM sender with it) before the rest goes.
+  std::unique_ptr<RealTimer> real_timer_;
 };
 
 }  // namespace kekkai::sentry::kernel
