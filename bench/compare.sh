@@ -9,6 +9,10 @@
 #     (tmpfs everywhere), and one on the host (made by this script, served by
 #     kekkai's gofer and runsc's);
 #   - write + read back of a 100 MB file in /dev/shm (tmpfs everywhere);
+#   - a metadata-heavy job on the root filesystem: create 10,000 empty files in a
+#     new directory under /var/lib, stat each, delete each (kekkai: its overlay
+#     rootfs; runsc: its own rootfs overlay; natively the host's disk, the
+#     directory removed afterwards);
 #   - the start of a static `true` (tests/guests/true.c), of the dynamically
 #     linked /bin/true, and of `python3 -c pass`.
 # Prints a markdown table with the ratios kekkai/native, kekkai/runsc, runsc/native.
@@ -121,7 +125,10 @@ DIR_SANDBOX_ITERS=$((SANDBOX_ITERS / 100))
 
 # A 1,000-entry host directory for the getdents row, and a fresh tmpfs path per run.
 HOST_DIR=$(mktemp -d "${TMPDIR:-/var/tmp}/kekkai-bench-XXXXXX")
-trap 'rm -rf "$HOST_DIR" "$SHM_DIR"' EXIT
+# A fresh directory for the metadata row, made (and removed) by the guest; only
+# the native run makes it on the host.
+META_DIR=/var/lib/kekkai-bench-meta-$$
+trap 'rm -rf "$HOST_DIR" "$SHM_DIR" "$META_DIR"' EXIT
 for ((i = 0; i < 1000; i++)); do : >"$HOST_DIR/entry-$i"; done
 SHM_DIR=/dev/shm/kekkai-bench-dir-$$
 
@@ -134,6 +141,7 @@ ROWS=(
   "getdents of 1,000 entries in tmpfs, µs|loop|1|$DIR_NATIVE_ITERS|$DIR_SANDBOX_ITERS|$FILE_LOOP getdents $SHM_DIR ITERS"
   "getdents of 1,000 host entries, µs|loop|1|$DIR_NATIVE_ITERS|$DIR_SANDBOX_ITERS|$FILE_LOOP getdents $HOST_DIR ITERS"
   "write + read 100 MB in tmpfs, ms|pass|0|100|100|$FILE_LOOP write_read /dev/shm/kekkai-bench-file ITERS"
+  "create + stat + delete 10,000 files on the rootfs, ms|pass|0|10000|10000|$FILE_LOOP metadata $META_DIR ITERS"
   "start of static \`true\`, ms|start|1|||$TRUE_BIN"
   "start of dynamic \`/bin/true\`, ms|start|1|||/bin/true"
   "start of \`python3 -c pass\`, ms|start|1|||/usr/bin/python3 -c pass"

@@ -33,7 +33,7 @@ struct RunOptions {
   };
   std::vector<Volume> volumes;
   // --overlay=none: serve the rootfs writable. Without it the rootfs is read-only
-  // (the in-sandbox overlay that makes writes succeed comes with issue 5).
+  // below an in-sandbox overlay whose upper layer is a tmpfs.
   bool overlay_none = false;
   std::vector<std::string> argv;  // PROGRAM ARGS...
 };

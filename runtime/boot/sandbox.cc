@@ -9,6 +9,7 @@
 
 #include "fs/dev/dev_fs.h"
 #include "fs/gofer/gofer_fs.h"
+#include "fs/overlay/overlay_fs.h"
 #include "fs/host/host_file.h"
 #include "fs/host/stdio_place.h"
 #include "fs/proc/proc_fs.h"
@@ -141,6 +142,14 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
     ASSIGN_OR_RETURN(fs::vfs::InodeRef root, fs->NewRoot(mode, 0, 0));
     return vfs_->MountAt(path, fs, std::move(root), false);
   };
+  // A writable in-sandbox overlay over the read-only tree `lower` (the rootfs, the
+  // caller's directory): guest writes land in a tmpfs, never on the host.
+  const auto overlay = [&](std::shared_ptr<fs::gofer::GoferFs> lower_fs, fs::vfs::InodeRef lower)
+      -> Result<std::shared_ptr<fs::overlay::OverlayFs>> {
+    auto upper = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++), TmpfsSizeLimit());
+    return fs::overlay::OverlayFs::Create(std::move(upper), std::move(lower_fs), std::move(lower),
+                                          AnonDevice(minor++));
+  };
 
   vfs_ = std::make_unique<fs::vfs::Vfs>();
   std::shared_ptr<fs::gofer::GoferFs> rootfs;
@@ -149,7 +158,17 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
     *error = "can't serve " + root_tree.path + " as the root: " + strerror(root.error().value());
     return root.error();
   }
-  RETURN_IF_ERROR(vfs_->MountRoot(rootfs, *std::move(root), root_tree.read_only));
+  if (cfg.rootfs_writable) {
+    RETURN_IF_ERROR(vfs_->MountRoot(rootfs, *std::move(root), false));
+  } else {
+    auto ov = overlay(rootfs, *std::move(root));
+    if (!ov.ok()) {
+      *error = "can't make the overlay over " + root_tree.path + ": " +
+               strerror(ov.error().value());
+      return ov.error();
+    }
+    RETURN_IF_ERROR(vfs_->MountRoot(*ov, (*ov)->Root(), false));
+  }
 
   fs::dev::DevOptions dev_opts;
   dev_opts.device = AnonDevice(minor++);
@@ -173,7 +192,12 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
   if (cwd_tree >= 0) {
     std::shared_ptr<fs::gofer::GoferFs> fs;
     ASSIGN_OR_RETURN(fs::vfs::InodeRef r, gofer_root(static_cast<size_t>(cwd_tree), &fs));
-    RETURN_IF_ERROR(vfs_->MountAt(cfg.caller_cwd, fs, std::move(r), true));
+    if (cfg.rootfs_writable) {
+      RETURN_IF_ERROR(vfs_->MountAt(cfg.caller_cwd, fs, std::move(r), true));
+    } else {
+      ASSIGN_OR_RETURN(std::shared_ptr<fs::overlay::OverlayFs> ov, overlay(fs, std::move(r)));
+      RETURN_IF_ERROR(vfs_->MountAt(cfg.caller_cwd, ov, ov->Root(), false));
+    }
   }
   for (size_t i = 0; i < cfg.volumes.size(); ++i) {
     const auto& v = cfg.volumes[i];

@@ -26,12 +26,17 @@ struct SandboxConfig {
   std::vector<std::string> argv;  // argv[0] is looked up on PATH unless it has a '/'.
   std::vector<std::string> envp;
   std::string cwd = "/";           // The guest's working directory.
-  std::string caller_cwd;          // The caller's directory: shown read-only by default.
+  // The caller's directory, shown even where the policy hides the host's tree:
+  // writable in the sandbox through an overlay (the host unchanged), read-only
+  // with --overlay=none.
+  std::string caller_cwd;
   std::string hostname = "kekkai";
   // The host directory served as /; empty: the host's / (minus what the policy
-  // hides, with the sandbox's own /tmp, /var/tmp, /root, /home, /run).
+  // hides, with the sandbox's own /tmp, /var/tmp, /root, /home, /run). It is
+  // read-only below an in-sandbox overlay (fs/overlay): guest writes go to a
+  // tmpfs and the host stays unchanged.
   std::string rootfs;
-  bool rootfs_writable = false;    // --overlay=none.
+  bool rootfs_writable = false;    // --overlay=none: the rootfs itself, writable.
   struct Volume {
     std::string host, guest;
     bool read_only = false;

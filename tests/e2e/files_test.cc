@@ -1,5 +1,5 @@
 // End-to-end tests of the sandbox's files (issue 4): the default rootfs (the
-// host's / read-only, the sandbox's own tmpfs at /tmp, /var/tmp, /root, /home,
+// host's / below the sandbox's overlay, the sandbox's own tmpfs at /tmp, /var/tmp, /root, /home,
 // /run and /dev/shm, its own /dev and /proc), python3 scripts that build, rename,
 // link, list and delete trees and tarfile round trips in /tmp and in a --volume,
 // sha256sum of host binaries, --rootfs isolation against symlinks and renames
@@ -908,33 +908,86 @@ print('read', open(p + '/precious').read().strip())
 print('listing', sorted(os.listdir(p)))
 )py";
 
-// The default rootfs refuses every write (EROFS) and the host is byte-for-byte
-// unchanged.
-TEST_F(Files, DefaultRootfsRefusesWritesAndHostIsUnchanged) {
+// argv: DIR NAME: makes every kind of write in the host folder DIR (which holds
+// `precious`, `w`, `a`, `rw`, `t`, `u`, `r` and `sub/emptydir/`), each on its own
+// file, and in the host's /, /etc, /usr and /bin, printing the errno; then reads
+// back what it changed.
+constexpr char kOverlayWritesScript[] = R"py(
+import errno, os, sys
+p, name = sys.argv[1], sys.argv[2]
+def attempt(what, f):
+    try:
+        f()
+        print(what, 'ok')
+    except OSError as e:
+        print(what, errno.errorcode[e.errno])
+def write(path, mode, data):
+    with open(path, mode) as f:
+        f.write(data)
+attempt('create', lambda: write(p + '/new', 'x', 'new'))
+attempt('write', lambda: write(p + '/w', 'w', 'written'))
+attempt('append', lambda: write(p + '/a', 'a', '+appended'))
+attempt('open rdwr', lambda: os.close(os.open(p + '/rw', os.O_RDWR)))
+attempt('truncate', lambda: os.truncate(p + '/t', 2))
+attempt('unlink', lambda: os.unlink(p + '/u'))
+attempt('rename', lambda: os.rename(p + '/r', p + '/moved'))
+attempt('rename folder', lambda: os.rename(p + '/sub', p + '/sub2'))
+attempt('mkdir', lambda: os.mkdir(p + '/newdir'))
+attempt('rmdir', lambda: os.rmdir(p + '/sub2/emptydir'))
+attempt('symlink', lambda: os.symlink('precious', p + '/newlink'))
+attempt('link', lambda: os.link(p + '/precious', p + '/hard'))
+attempt('chmod', lambda: os.chmod(p + '/precious', 0o600))
+attempt('chown', lambda: os.chown(p + '/precious', 1, 1))
+attempt('utime', lambda: os.utime(p + '/precious', (0, 0)))
+attempt('mkfifo', lambda: os.mkfifo(p + '/fifo'))
+attempt('root create', lambda: write('/' + name, 'w', 'x'))
+attempt('etc create', lambda: write('/etc/' + name, 'w', 'x'))
+attempt('etc rename', lambda: os.rename('/etc/hostname', '/etc/' + name + '.h'))
+attempt('usr mkdir', lambda: os.mkdir('/usr/' + name))
+attempt('bin write', lambda: write('/bin/ls', 'r+b', b'X'))
+attempt('bin unlink', lambda: os.unlink('/bin/ls'))
+st = os.stat(p + '/precious')
+print('read', open(p + '/precious').read().strip(), oct(st.st_mode & 0o777), st.st_uid,
+      int(st.st_mtime), st.st_nlink)
+print('contents', repr(open(p + '/w').read()), repr(open(p + '/a').read()),
+      repr(open(p + '/t').read()), repr(open(p + '/moved').read()))
+print('listing', sorted(os.listdir(p)))
+print('sub2', sorted(os.listdir(p + '/sub2')))
+print('etc', os.path.exists('/etc/hostname'), os.path.exists('/etc/' + name + '.h'))
+)py";
+
+// The default rootfs takes every write in the sandbox's overlay, and the host is
+// byte-for-byte unchanged.
+TEST_F(Files, DefaultRootfsTakesWritesInTheOverlayAndHostIsUnchanged) {
   REQUIRE_PYTHON();
   // Beside this binary, in the build folder (the host's /tmp is not shown).
   TempDir probe(SelfDir());
   ASSERT_TRUE(WriteFile(probe / "precious", "host data\n", 0644));
+  for (const std::string f : {"w", "a", "rw", "t", "u", "r"}) {
+    ASSERT_TRUE(WriteFile(probe / f, "host " + f + "\n", 0644));
+  }
   ASSERT_TRUE(MakeDirs(probe / "sub/emptydir"));
   const std::string name = UniqueName("ro");
   const std::map<std::string, std::string> before = Snapshot(probe.path());
-  const std::string hostname_before = ReadFileOr("/etc/hostname");
+  const std::map<std::string, std::string> etc_before = Snapshot("/etc");
   const std::string ls_before = ReadFileOr("/bin/ls");
-  // The probe is the caller's folder: shown read-only even where the default
-  // rootfs would hide it (a build folder under /home).
+  // The probe is the caller's folder: shown (writable in the sandbox) even where
+  // the default rootfs would hide it (a build folder under /home).
   KekkaiRun r;
   r.cwd = probe.path();
-  const Outcome o = SandboxedPython({}, kReadOnlyScript, {probe.path(), name}, r);
+  const Outcome o = SandboxedPython({}, kOverlayWritesScript, {probe.path(), name}, r);
   EXPECT_TRUE(o.Exited(0)) << o.Describe();
   EXPECT_EQ(o.out,
-            "create EROFS\nwrite EROFS\nappend EROFS\nopen rdwr EROFS\ntruncate EROFS\n"
-            "unlink EROFS\nrename EROFS\nrename folder EROFS\nmkdir EROFS\nrmdir EROFS\n"
-            "symlink EROFS\nlink EROFS\nchmod EROFS\nchown EROFS\nutime EROFS\nmkfifo EROFS\n"
-            "root create EROFS\netc create EROFS\netc rename EROFS\nusr mkdir EROFS\n"
-            "bin write EROFS\nbin unlink EROFS\nread host data\nlisting ['precious', 'sub']\n")
+            "create ok\nwrite ok\nappend ok\nopen rdwr ok\ntruncate ok\nunlink ok\nrename ok\n"
+            "rename folder ok\nmkdir ok\nrmdir ok\nsymlink ok\nlink ok\nchmod ok\nchown ok\n"
+            "utime ok\nmkfifo ok\nroot create ok\netc create ok\netc rename ok\nusr mkdir ok\n"
+            "bin write ok\nbin unlink ok\nread host data 0o600 1 0 2\n"
+            "contents 'written' 'host a\\n+appended' 'ho' 'host r\\n'\n"
+            "listing ['a', 'fifo', 'hard', 'moved', 'new', 'newdir', 'newlink', 'precious', "
+            "'rw', 'sub2', 't', 'w']\nsub2 []\netc False True\n")
       << o.Describe();
   EXPECT_EQ(Snapshot(probe.path()), before);
-  EXPECT_EQ(ReadFileOr("/etc/hostname"), hostname_before);
+  EXPECT_EQ(Snapshot("/etc"), etc_before);
   EXPECT_TRUE(ReadFileOr("/bin/ls") == ls_before) << "/bin/ls changed";
   for (const std::string& p : {"/" + name, "/etc/" + name, "/usr/" + name}) {
     EXPECT_FALSE(Lexists(p)) << p << " was created on the host";
@@ -966,8 +1019,8 @@ if len(sys.argv) > 1:
 )py";
 
 // The caller's folder (the meson build folder when run by meson test) is the
-// guest's cwd, shown read-only.
-TEST_F(Files, CallersCwdIsShownReadOnly) {
+// guest's cwd, writable in the sandbox only.
+TEST_F(Files, CallersCwdIsWritableInTheSandboxOnly) {
   REQUIRE_PYTHON();
   TempDir cwd(SelfDir());
   ASSERT_TRUE(WriteFile(cwd / "mine.txt", "my own file\n", 0644));
@@ -977,8 +1030,8 @@ TEST_F(Files, CallersCwdIsShownReadOnly) {
   const Outcome o = SandboxedPython({}, kCwdScript, {}, r);
   EXPECT_TRUE(o.Exited(0)) << o.Describe();
   EXPECT_EQ(o.out, "cwd " + cwd.path() +
-                       "\nlisting ['mine.txt']\nread my own file\ncreate EROFS\nwrite EROFS\n"
-                       "mkdir EROFS\n")
+                       "\nlisting ['mine.txt']\nread my own file\ncreate ok\nwrite ok\n"
+                       "mkdir ok\n")
       << o.Describe();
   EXPECT_EQ(Snapshot(cwd.path()), before);
 
@@ -991,7 +1044,8 @@ TEST_F(Files, CallersCwdIsShownReadOnly) {
 }
 
 // A caller's folder inside a tree the sandbox hides (here the host's /tmp) is
-// still shown, read-only, and alone: its siblings stay hidden.
+// still shown (writable in the sandbox only, through an overlay of its own), and
+// alone: its siblings stay hidden.
 TEST_F(Files, CallersCwdInsideHiddenTreeIsShownAlone) {
   REQUIRE_PYTHON();
   TempDir cwd("/tmp");
@@ -1005,8 +1059,8 @@ TEST_F(Files, CallersCwdInsideHiddenTreeIsShownAlone) {
   EXPECT_TRUE(o.Exited(0)) << o.Describe();
   const std::string base = cwd.path().substr(cwd.path().rfind('/') + 1);
   EXPECT_EQ(o.out, "cwd " + cwd.path() +
-                       "\nlisting ['mine.txt']\nread my own file\ncreate EROFS\nwrite EROFS\n"
-                       "mkdir EROFS\nsibling ENOENT\nparent lists ['" +
+                       "\nlisting ['mine.txt']\nread my own file\ncreate ok\nwrite ok\n"
+                       "mkdir ok\nsibling ENOENT\nparent lists ['" +
                        base + "']\n")
       << o.Describe();
   EXPECT_EQ(Snapshot(cwd.path()), before);
@@ -1579,13 +1633,14 @@ TEST_F(Files, ReadOnlyVolumeGivesErofsAndHostIsUnchanged) {
   const Outcome o =
       SandboxedPython({"-v", vol.path() + ":/data:ro"}, kReadOnlyScript, {"/data", name});
   EXPECT_TRUE(o.Exited(0)) << o.Describe();
-  // The first lines are the volume's; the rest is the read-only default rootfs.
+  // The first lines are the volume's; the rest is the default rootfs, whose
+  // overlay takes the writes.
   EXPECT_EQ(o.out,
             "create EROFS\nwrite EROFS\nappend EROFS\nopen rdwr EROFS\ntruncate EROFS\n"
             "unlink EROFS\nrename EROFS\nrename folder EROFS\nmkdir EROFS\nrmdir EROFS\n"
             "symlink EROFS\nlink EROFS\nchmod EROFS\nchown EROFS\nutime EROFS\nmkfifo EROFS\n"
-            "root create EROFS\netc create EROFS\netc rename EROFS\nusr mkdir EROFS\n"
-            "bin write EROFS\nbin unlink EROFS\nread host data\nlisting ['precious', 'sub']\n")
+            "root create ok\netc create ok\netc rename ok\nusr mkdir ok\n"
+            "bin write ok\nbin unlink ok\nread host data\nlisting ['precious', 'sub']\n")
       << o.Describe();
   EXPECT_EQ(Snapshot(vol.path()), before);
 }
@@ -1617,7 +1672,8 @@ TEST_F(Files, MissingMountPointIsMadeInsideTheSandboxOnly) {
   EXPECT_FALSE(Lexists(layout.rootfs() + "/newdir"));
 }
 
-// --rootfs DIR is read-only unless --overlay=none; with it, writes reach DIR.
+// --rootfs DIR takes writes in the sandbox's overlay, DIR unchanged, unless
+// --overlay=none; with it, writes reach DIR.
 TEST_F(Files, OverlayNoneWritesReachTheRootfs) {
   EscapeLayout layout;
   ASSERT_TRUE(layout.ok());
@@ -1633,8 +1689,8 @@ TEST_F(Files, OverlayNoneWritesReachTheRootfs) {
   const Outcome ro = RunKekkai(args);
   EXPECT_TRUE(ro.Exited(0)) << ro.Describe();
   EXPECT_EQ(ro.out,
-            "write /written.txt: EROFS\nmkdir /made: EROFS\nwrite /made/inner: ENOENT\n"
-            "write /existing.txt: EROFS\ncat /existing.txt: before\\n\n")
+            "write /written.txt: ok\nmkdir /made: ok\nwrite /made/inner: ok\n"
+            "write /existing.txt: ok\ncat /existing.txt: after\n")
       << ro.Describe();
   EXPECT_EQ(Snapshot(r), before);
 

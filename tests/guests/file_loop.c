@@ -7,7 +7,10 @@
 //                                it exists: give a fresh path in tmpfs, or an
 //                                existing directory);
 //   file_loop write_read PATH MB write MB MiB to a new file PATH in 1 MiB writes,
-//                                read it back in 1 MiB reads, unlink it (one call).
+//                                read it back in 1 MiB reads, unlink it (one call);
+//   file_loop metadata DIR N     make the new directory DIR, create N empty files
+//                                in it, stat each, unlink each, remove DIR (one
+//                                call).
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -70,9 +73,31 @@ static int WriteRead(const char* path, long mb) {
   return 0;
 }
 
+// Creates, stats and deletes `n` files in the new directory `dir`.
+static int Metadata(const char* dir, long n) {
+  if (mkdir(dir, 0755) != 0) return Fail(dir);
+  char name[4096];
+  for (long i = 0; i < n; i++) {
+    snprintf(name, sizeof(name), "%s/file-%06ld", dir, i);
+    int fd = open(name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0 || close(fd) != 0) return Fail(name);
+  }
+  for (long i = 0; i < n; i++) {
+    struct stat st;
+    snprintf(name, sizeof(name), "%s/file-%06ld", dir, i);
+    if (stat(name, &st) != 0 || !S_ISREG(st.st_mode)) return Fail(name);
+  }
+  for (long i = 0; i < n; i++) {
+    snprintf(name, sizeof(name), "%s/file-%06ld", dir, i);
+    if (unlink(name) != 0) return Fail(name);
+  }
+  return rmdir(dir) != 0 ? Fail(dir) : 0;
+}
+
 int main(int argc, char** argv) {
   if (argc != 4) {
-    fprintf(stderr, "usage: %s stat|open_read|getdents|write_read PATH N\n", argv[0]);
+    fprintf(stderr, "usage: %s stat|open_read|getdents|write_read|metadata PATH N\n",
+            argv[0]);
     return 2;
   }
   const char* op = argv[1];
@@ -82,6 +107,12 @@ int main(int argc, char** argv) {
   if (strcmp(op, "write_read") == 0) {
     const double t0 = NowNs();
     if (WriteRead(path, n) != 0) return 1;
+    printf("ns_per_call %.1f\n", NowNs() - t0);
+    return 0;
+  }
+  if (strcmp(op, "metadata") == 0) {
+    const double t0 = NowNs();
+    if (Metadata(path, n) != 0) return 1;
     printf("ns_per_call %.1f\n", NowNs() - t0);
     return 0;
   }
