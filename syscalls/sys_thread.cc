@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <vector>
@@ -28,10 +29,8 @@ constexpr uint64_t kRobustListHeadSize = 24;
 // Largest single getrandom(2) Linux returns.
 constexpr uint64_t kMaxRandomBytes = 33554431;
 
-int NumCpus() {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<int>(std::min<long>(n, 1024)) : 1;
-}
+// The CPUs the sandbox shows (read at start-up, as /sys/devices/system/cpu/online).
+int NumCpus(const Task& t) { return std::clamp(t.kernel().host_facts().num_cpus, 1, 1024); }
 
 Result<void> CheckSelf(Task& t, int32_t pid) {
   if (pid != 0 && pid != t.tid() && pid != t.tgid()) return Errno(ESRCH);
@@ -194,7 +193,7 @@ SyscallResult SysSchedYield(Task&, const SyscallArgs&) { return uint64_t{0}; }
 SyscallResult SysSchedGetaffinity(Task& t, const SyscallArgs& args) {
   RETURN_IF_ERROR(CheckSelf(t, args.Int(0)));
   const uint64_t len = args.Uint64(1);
-  const int ncpu = NumCpus();
+  const int ncpu = NumCpus(t);
   const uint64_t need = ((static_cast<uint64_t>(ncpu) + 63) / 64) * 8;
   if (len < need || len % sizeof(uint64_t) != 0) return Errno(EINVAL);
   std::vector<uint64_t> mask(need / 8, 0);
@@ -229,10 +228,11 @@ SyscallResult SysSetrlimit(Task& t, const SyscallArgs& args) {
 // uname(2).
 SyscallResult SysUname(Task& t, const SyscallArgs& args) {
   Utsname u{};
+  // The host's release and version, read at start-up (/proc/sys/kernel agrees).
   CopyField(u.sysname, "Linux");
   CopyField(u.nodename, t.kernel().hostname());
-  CopyField(u.release, "6.1.0");
-  CopyField(u.version, "#1 SMP kekkai");
+  CopyField(u.release, t.kernel().host_facts().release);
+  CopyField(u.version, t.kernel().host_facts().version);
   CopyField(u.machine, "x86_64");
   CopyField(u.domainname, "(none)");
   RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(0), u));

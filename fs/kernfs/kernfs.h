@@ -1,8 +1,9 @@
 // kernfs: building blocks for filesystems the sentry makes up (as gVisor's
-// kernfs): /dev, /proc. Fixed directories, symlinks whose target may be computed
-// when read, "magic" links that stand for a place (/proc/PID/fd/N), and device
-// nodes that open through a factory. Nothing here is writable by the guest: names
-// can't be made or removed, and attributes can't be changed (EPERM).
+// kernfs): /dev, /proc, /sys. Fixed directories, symlinks whose target may be
+// computed when read, "magic" links that stand for a place (/proc/PID/fd/N),
+// device nodes that open through a factory, and files whose text is generated
+// when read (Linux's seq files). Names can't be made or removed, and attributes
+// can't be changed (EPERM); only a file given a writer takes writes.
 #ifndef KEKKAI_FS_KERNFS_KERNFS_H_
 #define KEKKAI_FS_KERNFS_KERNFS_H_
 
@@ -138,6 +139,30 @@ class Device : public KernInode {
  private:
   const uint64_t rdev_;
   const Opener open_;
+};
+
+// A regular file whose text is generated, as Linux's seq files: an open file
+// makes it at its first read from offset 0 (and again at each later read from
+// offset 0, so lseek(0) and pread at 0 see fresh text) and serves reads at any
+// offset from that snapshot. stat(2) shows size 0. Writes go to the writer, if
+// any (EINVAL otherwise).
+class DataFile : public KernInode {
+ public:
+  using Generator = std::function<Result<std::string>()>;
+  // Takes the bytes written (at most kMaxWrite) and returns how many it took.
+  using Writer = std::function<Result<size_t>(std::string_view)>;
+  // The most bytes one write hands the writer.
+  static constexpr size_t kMaxWrite = 4096;
+
+  DataFile(KernFs& fs, uint32_t perm, Generator gen, Writer write = nullptr)
+      : KernInode(fs, abi::linux::kSIfreg | perm), gen_(std::move(gen)),
+        write_(std::move(write)) {}
+
+  Result<vfs::FileRef> Open(uint32_t flags) override;
+
+ private:
+  const Generator gen_;
+  const Writer write_;
 };
 
 }  // namespace kekkai::fs::kernfs

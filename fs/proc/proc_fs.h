@@ -1,8 +1,12 @@
-// The sandbox's own /proc, as the calling process sees it (issue 5 fills it out):
-// `self` -> the caller's pid, and `<pid>/` for the caller's own pid with `exe`,
-// `cwd` and `root` (magic links to its program, working directory and root) and
-// `fd/` (a magic link per open fd: opening /proc/self/fd/N reaches fd N's file,
-// which is what /dev/stdin relies on). Other processes' pids are ENOENT for now.
+// The sandbox's own /proc, as the calling task sees it (Linux's procfs, the
+// sandbox's view): `self`, `thread-self`, a directory per process of the sandbox
+// (stat, statm, status, cmdline, environ, auxv, comm, exe, cwd, root, fd/,
+// fdinfo/, maps, smaps, mounts, mountinfo, limits, task/TID/...), and meminfo,
+// cpuinfo, stat, uptime (since the sandbox started), loadavg, version,
+// filesystems, mounts and sys/{kernel,vm,fs}. Text files are generated when read
+// (seq files: size 0); host figures come from the kernel's HostFacts, read at
+// start-up, never from a host path. Files derived from a process's memory
+// (environ, auxv, maps, smaps, fd/, exe, cwd, root) need ptrace read access.
 #ifndef KEKKAI_FS_PROC_PROC_FS_H_
 #define KEKKAI_FS_PROC_PROC_FS_H_
 

@@ -76,6 +76,8 @@ class Vfs {
                        bool read_only);
   // The root of the tree.
   VirtualDentry root() const;
+  // Returns every mount, the root first, in mount order (/proc/PID/mountinfo).
+  std::vector<std::shared_ptr<Mount>> Mounts() const;
   // A place outside the tree for a file with no name (memfd_create): a dead dentry
   // named `name` over `inode`, on `mount`. Its path is "/name (deleted)".
   static VirtualDentry Anonymous(std::shared_ptr<Mount> mount, InodeRef inode, std::string name);

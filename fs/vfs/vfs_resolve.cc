@@ -97,6 +97,11 @@ Result<void> Vfs::MountRoot(std::shared_ptr<Filesystem> fs, InodeRef root, bool 
   return Ok();
 }
 
+std::vector<std::shared_ptr<Mount>> Vfs::Mounts() const {
+  std::lock_guard<std::mutex> lock(mounts_mu_);
+  return mount_order_;
+}
+
 VirtualDentry Vfs::root() const {
   std::lock_guard<std::mutex> lock(mounts_mu_);
   if (root_mount_ == nullptr) return {};

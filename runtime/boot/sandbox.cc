@@ -9,16 +9,18 @@
 
 #include "fs/dev/dev_fs.h"
 #include "fs/gofer/gofer_fs.h"
-#include "fs/overlay/overlay_fs.h"
 #include "fs/host/host_file.h"
 #include "fs/host/stdio_place.h"
+#include "fs/overlay/overlay_fs.h"
 #include "fs/proc/proc_fs.h"
+#include "fs/sys/sys_fs.h"
 #include "fs/tmpfs/tmpfs.h"
 #include "fs/vfs/dentry.h"
 #include "fs/vfs/mount.h"
 #include "gofer/policy.h"
 #include "gofer/spawn.h"
 #include "platform/ptrace/ptrace_platform.h"
+#include "runtime/boot/host_facts.h"
 #include "sentry/loader/exec.h"
 #include "sentry/mm/memory_manager.h"
 #include "syscalls/syscalls.h"
@@ -182,6 +184,8 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
   RETURN_IF_ERROR(vfs_->MountAt("/dev", dev.fs, dev.root, false));
   fs::proc::ProcFs proc = fs::proc::NewProcFs(AnonDevice(minor++));
   RETURN_IF_ERROR(vfs_->MountAt("/proc", proc.fs, proc.root, false));
+  fs::sys::SysFs sys = fs::sys::NewSysFs({AnonDevice(minor++), host_facts_.num_cpus});
+  RETURN_IF_ERROR(vfs_->MountAt("/sys", sys.fs, sys.root, false));
   RETURN_IF_ERROR(tmpfs("/dev/shm", 01777));
   if (default_root) {
     for (const PrivateDir& d : kPrivateDirs) RETURN_IF_ERROR(tmpfs(d.path, d.mode));
@@ -225,6 +229,7 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
 
 Result<std::unique_ptr<Sandbox>> Sandbox::Create(SandboxConfig cfg, std::string* error) {
   std::unique_ptr<Sandbox> s(new Sandbox());
+  s->host_facts_ = ReadHostFacts();
   ASSIGN_OR_RETURN(s->memory_file_, sentry::mm::MemoryFile::Create());
   if (cfg.platform != "ptrace") {
     *error = "platform " + cfg.platform + " is not available";
@@ -242,6 +247,7 @@ Result<std::unique_ptr<Sandbox>> Sandbox::Create(SandboxConfig cfg, std::string*
   ko.memfd_dir = s->memfd_dir_;
   ko.hostname = cfg.hostname;
   ko.strace = cfg.strace;
+  ko.host = s->host_facts_;
   ASSIGN_OR_RETURN(s->kernel_, sentry::kernel::Kernel::Create(ko));
 
   sentry::auth::Credentials creds;

@@ -72,6 +72,8 @@ class Sandbox {
   std::shared_ptr<gofer::Client> gofer_;
   std::unique_ptr<fs::vfs::Vfs> vfs_;
   fs::vfs::VirtualDentry memfd_dir_;
+  // What the guest sees of the host (/proc, /sys, uname): read once in Create.
+  sentry::kernel::HostFacts host_facts_;
   fs::host::StdioPlaces stdio_places_;
   fs::vfs::FileRef tty_;  // The caller's terminal (/dev/tty), if any.
   std::unique_ptr<sentry::kernel::SyscallTable> syscalls_;

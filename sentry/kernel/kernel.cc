@@ -1,5 +1,7 @@
 #include "sentry/kernel/kernel.h"
 
+#include <time.h>
+
 #include "base/logging.h"
 
 namespace kekkai::sentry::kernel {
@@ -92,6 +94,25 @@ void Kernel::SignalInit(int sig) {
   for (Task* t : tasks) t->Kick();
 }
 
+std::vector<int32_t> Kernel::ThreadGroupIds() {
+  std::lock_guard lock(mu_);
+  std::vector<int32_t> ids;
+  ids.reserve(thread_groups_.size());
+  for (const auto& [tgid, tg] : thread_groups_) ids.push_back(tgid);
+  return ids;
+}
+
+ThreadGroup* Kernel::FindThreadGroup(int32_t tgid) {
+  std::lock_guard lock(mu_);
+  auto it = thread_groups_.find(tgid);
+  return it == thread_groups_.end() ? nullptr : it->second.get();
+}
+
+int32_t Kernel::ProcessesCreated() {
+  std::lock_guard lock(mu_);
+  return next_pid_ - 1;
+}
+
 void Kernel::ReportUnimplemented(uint64_t nr, const char* name) {
   {
     std::lock_guard lock(mu_);
@@ -119,7 +140,11 @@ void Kernel::OnTaskDone(Task* /*t*/) {
 }
 
 ThreadGroup::ThreadGroup(Kernel& k, int32_t tgid, ThreadGroup* parent)
-    : kernel_(k), tgid_(tgid), parent_(parent) {
+    : kernel_(k), tgid_(tgid), parent_(parent), start_monotonic_ns_([] {
+        timespec ts{};
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+      }()) {
   for (auto& r : rlimits_) r = {kRlimInfinity, kRlimInfinity};
   rlimits_[kRlimitStack] = {8 << 20, kRlimInfinity};
   rlimits_[kRlimitCore] = {0, kRlimInfinity};

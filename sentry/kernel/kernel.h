@@ -11,10 +11,12 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 #include "platform/platform.h"
 #include "sentry/kernel/futex.h"
+#include "sentry/kernel/host_facts.h"
 #include "sentry/kernel/reactor.h"
 #include "sentry/kernel/scheduler.h"
 #include "sentry/kernel/syscall_table.h"
@@ -36,6 +38,8 @@ struct KernelOptions {
   fs::vfs::VirtualDentry memfd_dir;
   std::string hostname = "kekkai";
   bool strace = false;
+  // What the sandbox shows of the host (read at start-up).
+  HostFacts host;
 };
 
 class Kernel {
@@ -52,6 +56,7 @@ class Kernel {
   Scheduler& scheduler() { return *scheduler_; }
   FutexTable& futexes() { return futexes_; }
   const std::string& hostname() const { return opts_.hostname; }
+  const HostFacts& host_facts() const { return opts_.host; }
   fs::vfs::Vfs& vfs() const { return *opts_.vfs; }
   const fs::vfs::VirtualDentry& memfd_dir() const { return opts_.memfd_dir; }
   // Returns a fresh, empty address space for exec.
@@ -80,6 +85,14 @@ class Kernel {
   int WaitForInit();
   // Sends `sig` to pid 1's group as if from outside the sandbox (kekkai received it).
   void SignalInit(int sig);
+
+  // Returns the ids of the thread groups (processes) that exist, ascending.
+  std::vector<int32_t> ThreadGroupIds();
+  // Returns the thread group `tgid`, or nullptr. Thread groups are never freed
+  // before the kernel (none are reaped yet), so the pointer stays valid.
+  ThreadGroup* FindThreadGroup(int32_t tgid);
+  // Returns how many processes were ever created (/proc/stat's "processes").
+  int32_t ProcessesCreated();
 
   // Logs an unimplemented syscall once per number.
   void ReportUnimplemented(uint64_t nr, const char* name);

@@ -27,6 +27,8 @@ class ThreadGroup {
   Kernel& kernel() const { return kernel_; }
   int32_t tgid() const { return tgid_; }
   ThreadGroup* parent() const { return parent_; }
+  // When the group was created, on CLOCK_MONOTONIC (/proc/PID/stat's starttime).
+  int64_t start_monotonic_ns() const { return start_monotonic_ns_; }
 
   // All below are guarded by Kernel::signal_mu().
   std::vector<Task*>& tasks() { return tasks_; }
@@ -49,6 +51,7 @@ class ThreadGroup {
   Kernel& kernel_;
   const int32_t tgid_;
   ThreadGroup* const parent_;
+  const int64_t start_monotonic_ns_;
   std::vector<Task*> tasks_;
   std::array<abi::linux::SigAction, abi::linux::kNumSignals> actions_{};
   SignalQueue pending_;

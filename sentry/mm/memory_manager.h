@@ -167,6 +167,24 @@ class MemoryManager final : public usermem::GuestMemory {
   void set_exec_info(const ExecInfo& e) { exec_info_ = e; }
   const ExecInfo& exec_info() const { return exec_info_; }
 
+  // One VMA as /proc/PID/{smaps,status} describe it (memory_manager_proc.cc).
+  struct VmaStats {
+    uint64_t start = 0, end = 0;
+    int prot = 0;
+    bool shared = false;
+    bool grows_down = false;
+    bool file = false;            // A file mapping (dev, ino, pgoff are the file's).
+    bool shared_anon = false;     // Shared anonymous memory.
+    uint64_t pgoff = 0;           // As maps shows it (bytes).
+    uint64_t dev = 0, ino = 0;    // stat(2) st_dev and st_ino of a mapped file.
+    std::string name;             // As maps shows it ("" for none).
+    uint64_t resident = 0;        // Bytes backed by pages now.
+  };
+  // Returns every VMA with its resident bytes, in address order.
+  std::vector<VmaStats> VmaStatsSnapshot() const;
+  // Returns the heap: [start of the heap, current break).
+  std::pair<uint64_t, uint64_t> BrkRange() const;
+
   // Returns the number of VMAs (for tests and limits).
   size_t vma_count() const;
   // Returns the number of PMAs (for tests).
