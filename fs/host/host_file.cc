@@ -46,11 +46,18 @@ Result<vfs::FileRef> HostFile::Create(sentry::kernel::Reactor& reactor, int fd) 
     // Sockets take MSG_DONTWAIT per call instead.
     pollable = S_ISSOCK(st.st_mode);
   }
+  // The name /proc/PID/fd shows: the host's own for a pipe or socket
+  // ("pipe:[ino]") and a terminal ("/dev/pts/N"); any other file's host path
+  // stays outside, as gVisor's "host:[ino]".
   char link[64];
   std::string name;
   std::string proc = "/proc/self/fd/" + std::to_string(fd);
   ssize_t n = readlink(proc.c_str(), link, sizeof(link) - 1);
   if (n > 0) name.assign(link, static_cast<size_t>(n));
+  if (!name.starts_with("pipe:[") && !name.starts_with("socket:[") &&
+      !(S_ISCHR(st.st_mode) && name.starts_with("/dev/"))) {
+    name = "host:[" + std::to_string(st.st_ino) + "]";
+  }
   return vfs::FileRef(new HostFile(reactor, std::move(own), flags, pollable && stream,
                                    S_ISSOCK(st.st_mode), S_ISREG(st.st_mode) || S_ISBLK(st.st_mode),
                                    std::move(name)));

@@ -153,6 +153,20 @@ TEST_F(Proc, LsProcSelfFd) {
   ExpectFdListing(o.out, "1");
 }
 
+// The caller's stdio shows in /proc/self/fd without its host path: a regular
+// host file as "host:[ino]" (as gVisor's), never where it lives on the host.
+TEST_F(Proc, StdioFromAHostFileHidesItsPath) {
+  const std::string file = ScratchDir() + "/proc_stdin_file";
+  ASSERT_TRUE(WriteFile(file, "data", 0644));
+  const Outcome o = RunNative(
+      {"/bin/sh", "-c", "exec \"$0\" run -- busybox readlink /proc/self/fd/0 < \"$1\"",
+       KekkaiPath(), file});
+  ASSERT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_THAT(o.out, ::testing::StartsWith("host:[")) << o.Describe();
+  EXPECT_THAT(o.out, ::testing::Not(::testing::HasSubstr(file))) << o.Describe();
+  unlink(file.c_str());
+}
+
 // The mount points of this (host) process's mount table.
 std::set<std::string> HostMountPoints() {
   std::set<std::string> out;
