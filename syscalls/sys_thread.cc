@@ -3,7 +3,6 @@
 // sched_getaffinity(2), getcpu(2), prlimit64(2), getrlimit(2), setrlimit(2),
 // uname(2), sysinfo(2), getrandom(2), restart_syscall(2).
 #include <sys/random.h>
-#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -239,18 +238,18 @@ SyscallResult SysUname(Task& t, const SyscallArgs& args) {
   return uint64_t{0};
 }
 
-// sysinfo(2). Memory figures are the host's; load averages are 0.
+// sysinfo(2). Uptime is CLOCK_BOOTTIME's, which guests read from the host's
+// clock; total memory comes from the host facts read at start-up and free memory
+// is what the sandbox hasn't used of it (as /proc/meminfo); load averages are 0.
 SyscallResult SysSysinfo(Task& t, const SyscallArgs& args) {
-  struct sysinfo host;
-  if (sysinfo(&host) != 0) return LastErrno();
-  Sysinfo s{};
-  // Consistent with CLOCK_BOOTTIME, which guests read from the host's clock.
+  const sentry::kernel::HostFacts& h = t.kernel().host_facts();
   timespec boot;
   if (clock_gettime(CLOCK_BOOTTIME, &boot) != 0) return LastErrno();
+  Sysinfo s{};
   s.uptime = boot.tv_sec;
-  s.totalram = host.totalram * host.mem_unit;
-  s.freeram = host.freeram * host.mem_unit;
-  s.procs = 1;
+  s.totalram = h.mem_total_bytes;
+  s.freeram = h.mem_total_bytes - std::min(t.kernel().memory_file().usage(), h.mem_total_bytes);
+  s.procs = static_cast<uint16_t>(std::min<size_t>(t.kernel().ThreadGroupIds().size(), 0xffff));
   s.mem_unit = 1;
   RETURN_IF_ERROR(t.mm().CopyOutObj(args.Addr(0), s));
   return uint64_t{0};
