@@ -61,21 +61,10 @@ Result<std::string> FindOnPath(fs::vfs::Vfs& vfs, const fs::vfs::PathContext& ct
 // devices (tmpfs, proc) get.
 uint64_t AnonDevice(uint32_t minor) { return fs::dev::MakeDev(0, minor); }
 
-// Each tmpfs holds at most half the host's RAM, as Linux's default size= (read
-// at start-up).
-uint64_t TmpfsSizeLimit() {
-  static const uint64_t limit = [] {
-    uint64_t kib = 0;
-    if (FILE* f = fopen("/proc/meminfo", "re")) {
-      char line[256];
-      while (fgets(line, sizeof(line), f) != nullptr) {
-        if (sscanf(line, "MemTotal: %lu kB", &kib) == 1) break;
-      }
-      fclose(f);
-    }
-    return kib > 0 ? kib * 1024 / 2 : uint64_t{1} << 30;
-  }();
-  return limit;
+// Each tmpfs holds at most half the sandbox's memory (the host's RAM, read at
+// start-up), as Linux's default size=.
+uint64_t TmpfsSizeLimit(const sentry::kernel::HostFacts& facts) {
+  return facts.mem_total_bytes / 2;
 }
 
 // The directories of the default rootfs that are the sandbox's own tmpfs, with
@@ -104,6 +93,7 @@ bool Sandbox::RootfsTmpIsEmpty() {
 
 // Builds the file tree: the gofer and its trees, then the mounts.
 Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
+  const uint64_t tmpfs_size = TmpfsSizeLimit(host_facts_);
   using gofer::TreeSpec;
   const bool default_root = cfg.rootfs.empty();
   std::vector<TreeSpec> trees;
@@ -140,7 +130,7 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
     return (*fs)->Root(static_cast<uint32_t>(tree));
   };
   const auto tmpfs = [&](const char* path, uint32_t mode) -> Result<void> {
-    auto fs = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++), TmpfsSizeLimit());
+    auto fs = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++), tmpfs_size);
     ASSIGN_OR_RETURN(fs::vfs::InodeRef root, fs->NewRoot(mode, 0, 0));
     return vfs_->MountAt(path, fs, std::move(root), false);
   };
@@ -148,7 +138,7 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
   // caller's directory): guest writes land in a tmpfs, never on the host.
   const auto overlay = [&](std::shared_ptr<fs::gofer::GoferFs> lower_fs, fs::vfs::InodeRef lower)
       -> Result<std::shared_ptr<fs::overlay::OverlayFs>> {
-    auto upper = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++), TmpfsSizeLimit());
+    auto upper = fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++), tmpfs_size);
     return fs::overlay::OverlayFs::Create(std::move(upper), std::move(lower_fs), std::move(lower),
                                           AnonDevice(minor++));
   };
@@ -220,7 +210,7 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
 
   // memfd_create's files: an internal tmpfs, outside the tree.
   auto memfd_fs =
-      fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++), TmpfsSizeLimit());
+      fs::tmpfs::Tmpfs::Create(*memory_file_, AnonDevice(minor++), tmpfs_size);
   ASSIGN_OR_RETURN(fs::vfs::InodeRef memfd_root, memfd_fs->NewRoot(01777, 0, 0));
   auto memfd_dentry = std::make_shared<fs::vfs::Dentry>(memfd_root);
   memfd_dir_ = {std::make_shared<fs::vfs::Mount>(memfd_fs, memfd_dentry, false, 0), memfd_dentry};
