@@ -23,12 +23,13 @@ SyscallResult SysBrk(Task& t, const SyscallArgs& args) {
   return Raw(t.mm().Brk(args.Addr(0)));
 }
 
-// mmap(2). Files whose pages live in sandbox memory (tmpfs, memfd) are mapped
-// with those pages: MAP_SHARED is the file itself (writable if the file was opened
-// for writing), MAP_PRIVATE sees the file until a page is first written. Other
-// files are copied into guest memory on first touch, and MAP_SHARED of them is
-// read-only (changes to the file after mapping are not seen). MAP_32BIT is treated
-// as a hint-free request; MAP_HUGETLB is refused.
+// mmap(2). Files whose pages live in sandbox memory (tmpfs, memfd, and the page
+// cache of host files) are mapped with those pages: MAP_SHARED is the file itself
+// (writable if the file was opened for writing), MAP_PRIVATE sees the file until
+// a page is first written. Other files are copied into guest memory on first
+// touch, and MAP_SHARED of them is read-only (changes to the file after mapping
+// are not seen). MAP_32BIT is treated as a hint-free request; MAP_HUGETLB is
+// refused.
 SyscallResult SysMmap(Task& t, const SyscallArgs& args) {
   const uint64_t addr = args.Uint64(0);
   const uint64_t len = args.Uint64(1);
@@ -58,6 +59,15 @@ SyscallResult SysMmap(Task& t, const SyscallArgs& args) {
     if (file->flags() & kOPath) return Errno(EBADF);
     // The offset in pages must not wrap (Linux: EOVERFLOW).
     if (off + PageRoundUp(len).value_or(UINT64_MAX) < off) return Errno(EOVERFLOW);
+    // A regular file's mapping may not reach past its largest size
+    // (MAX_LFS_FILESIZE: Linux's file_mmap_ok), once the length fits the
+    // address space at all (ENOMEM from the memory manager otherwise).
+    const uint64_t pages_len = PageRoundUp(len).value_or(UINT64_MAX);
+    if (const fs::vfs::Inode* inode = file->inode();
+        inode != nullptr && inode->is_regular() && pages_len <= kTaskSizeMax) {
+      const uint64_t max = static_cast<uint64_t>(INT64_MAX);
+      if (off > max || pages_len > max - off) return Errno(EOVERFLOW);
+    }
     if (!file->readable()) return Errno(EACCES);
     if (type != kMapPrivate && (prot & kProtWrite) && !file->writable()) return Errno(EACCES);
     o.file = file->GetMappable();
@@ -109,10 +119,11 @@ SyscallResult SysMadvise(Task& t, const SyscallArgs& args) {
   return uint64_t{0};
 }
 
-// msync(2). Checks its arguments and that the range is mapped, and does nothing
-// else: a shared mapping of a tmpfs file or memfd is the file's own memory, and
-// shared mappings of other files are read-only copies, with nothing written to
-// flush (nor does MS_INVALIDATE make them see the file change since).
+// msync(2). MS_ASYNC writes back as MS_SYNC does (without making it durable),
+// so the host file has the data when msync returns. MS_INVALIDATE makes this
+// process's shared mappings in the range let go of their pages and drops the
+// file's clean cached pages nobody maps; EBUSY for locked pages does not arise
+// (there is no mlock).
 SyscallResult SysMsync(Task& t, const SyscallArgs& args) {
   constexpr int kMsAsync = 1, kMsInvalidate = 2, kMsSync = 4;
   const GuestAddr addr = args.Addr(0);
@@ -121,9 +132,9 @@ SyscallResult SysMsync(Task& t, const SyscallArgs& args) {
   if (flags & ~(kMsAsync | kMsInvalidate | kMsSync)) return Errno(EINVAL);
   if (!IsPageAligned(Raw(addr))) return Errno(EINVAL);
   if ((flags & kMsAsync) && (flags & kMsSync)) return Errno(EINVAL);
-  const std::optional<uint64_t> rounded = PageRoundUp(len);
-  if (!rounded || Raw(addr) > UINT64_MAX - *rounded) return Errno(ENOMEM);
-  if (!t.mm().IsMapped(addr, *rounded)) return Errno(ENOMEM);
+  RETURN_IF_ERROR(t.mm().MSync(addr, len, /*write_back=*/(flags & (kMsAsync | kMsSync)) != 0,
+                               /*sync=*/(flags & kMsSync) != 0,
+                               /*invalidate=*/(flags & kMsInvalidate) != 0));
   return uint64_t{0};
 }
 

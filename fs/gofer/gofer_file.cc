@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "fs/gofer/gofer_inode.h"
 #include "gofer/host_stat.h"
 
 namespace kekkai::fs::gofer {
@@ -18,65 +19,42 @@ constexpr size_t kChunk = 256 << 10;
 
 Errno HostErrno() { return Errno(errno); }
 
-// What mmap(2) maps for a gofer file: pages copied in on first touch (private),
-// read with pread.
-class GoferMappable final : public sentry::memmap::Mappable {
- public:
-  GoferMappable(int fd, uint64_t device, std::string path)
-      : fd_(Dup(fd)), device_(device), path_(std::move(path)) {
-    abi::linux::Stat st{};
-    if (auto s = kekkai::gofer::StatFd(fd); s.ok()) st = *s;
-    ino_ = st.ino;
-  }
-  Result<size_t> ReadAt(std::span<std::byte> dst, uint64_t offset) override {
-    for (;;) {
-      const ssize_t n = pread(fd_.get(), dst.data(), dst.size(), static_cast<off_t>(offset));
-      if (n >= 0) return static_cast<size_t>(n);
-      if (errno != EINTR) return HostErrno();
-    }
-  }
-  Result<uint64_t> Size() override {
-    ASSIGN_OR_RETURN(abi::linux::Stat st, kekkai::gofer::StatFd(fd_.get()));
-    return static_cast<uint64_t>(st.size);
-  }
-  uint64_t device() const override { return device_; }
-  uint64_t inode() const override { return ino_; }
-  std::string path() const override { return path_; }
-
- private:
-  static FileDescriptor Dup(int fd) { return FileDescriptor(fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
-  const FileDescriptor fd_;
-  const uint64_t device_;
-  const std::string path_;
-  uint64_t ino_ = 0;
-};
-
 }  // namespace
+
+GoferFile::GoferFile(uint32_t flags, FileDescriptor fd, uint64_t device,
+                     std::shared_ptr<FileCache> cache)
+    : FileDescription(flags), fd_(std::move(fd)), device_(device), cache_(std::move(cache)) {
+  cache_->AddDescription();
+}
+
+GoferFile::~GoferFile() { cache_->RemoveDescription(); }
 
 Result<size_t> GoferFile::ReadAt(sentry::usermem::IoSequence& dst, uint64_t offset) {
   std::vector<std::byte> buf(std::min<uint64_t>(dst.remaining(), kChunk));
   size_t done = 0;
   while (dst.remaining() > 0) {
     const size_t want = std::min<uint64_t>(dst.remaining(), buf.size());
-    ssize_t n = pread(fd_.get(), buf.data(), want, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
+    const std::span<std::byte> chunk(buf.data(), want);
+    Result<size_t> n = cache_->Read(fd_.get(), chunk, offset + done);
+    if (!n.ok()) {
       if (done > 0) break;
-      return HostErrno();
+      return n.error();
     }
-    if (n == 0) break;
-    Result<size_t> c = dst.CopyOut(std::span(buf.data(), static_cast<size_t>(n)));
+    if (*n == 0) break;
+    Result<size_t> c = dst.CopyOut(std::span(buf.data(), *n));
     if (!c.ok()) {
       if (done > 0) break;
       return c.error();
     }
     done += *c;
-    if (*c < static_cast<size_t>(n) || static_cast<size_t>(n) < want) break;
+    if (*c < *n || *n < want) break;
   }
   return done;
 }
 
 Result<size_t> GoferFile::Read(sentry::usermem::IoSequence& dst, std::optional<uint64_t> offset) {
+  // Cached pages would answer without the host fd's own check.
+  if (!readable()) return Errno(EBADF);
   if (offset) return ReadAt(dst, *offset);
   std::lock_guard<std::mutex> lock(offset_mu_);
   ASSIGN_OR_RETURN(size_t n, ReadAt(dst, offset_));
@@ -96,26 +74,23 @@ Result<size_t> GoferFile::WriteAt(sentry::usermem::IoSequence& src,
       if (done > 0) break;
       return c.error();
     }
-    size_t written = 0;
-    while (written < *c) {
-      // An O_APPEND host fd appends whatever offset pwrite names.
-      ssize_t n = append ? write(fd_.get(), buf.data() + written, *c - written)
-                         : pwrite(fd_.get(), buf.data() + written, *c - written,
-                                  static_cast<off_t>(*offset + done + written));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (done + written > 0) return done + written;
-        return HostErrno();
-      }
-      written += static_cast<size_t>(n);
+    const std::span<const std::byte> data(buf.data(), *c);
+    // An O_APPEND host fd appends whatever offset pwrite names.
+    const std::optional<uint64_t> at =
+        append ? std::nullopt : std::optional<uint64_t>(*offset + done);
+    uint64_t where = 0;
+    Result<size_t> n = cache_->Write(fd_.get(), data, at, &where);
+    if (!n.ok()) {
+      if (done > 0) break;
+      return n.error();
     }
-    done += written;
-    if (*c < want) break;
+    done += *n;
+    if (*n < *c || *c < want) break;
   }
   return done;
 }
-
 Result<size_t> GoferFile::Write(sentry::usermem::IoSequence& src, std::optional<uint64_t> offset) {
+  if (!writable()) return Errno(EBADF);
   if (offset) return WriteAt(src, offset);
   std::lock_guard<std::mutex> lock(offset_mu_);
   ASSIGN_OR_RETURN(size_t n, WriteAt(src, offset_));
@@ -140,28 +115,35 @@ Result<abi::linux::Stat> GoferFile::Stat() {
 }
 
 Result<size_t> GoferFile::PRead(std::span<std::byte> dst, uint64_t offset) {
-  for (;;) {
-    const ssize_t n = pread(fd_.get(), dst.data(), dst.size(), static_cast<off_t>(offset));
-    if (n >= 0) return static_cast<size_t>(n);
-    if (errno != EINTR) return HostErrno();
-  }
+  return cache_->Read(fd_.get(), dst, offset);
 }
 
 Result<void> GoferFile::Sync() {
+  // What mappings wrote reaches the host file first.
+  Result<void> r = cache_->WriteBackAll(/*sync=*/false);
   if (fsync(fd_.get()) != 0) return HostErrno();
-  return Ok();
+  return r;
 }
 
 Result<void> GoferFile::Allocate(uint32_t mode, uint64_t offset, uint64_t len) {
-  if (fallocate(fd_.get(), static_cast<int>(mode), static_cast<off_t>(offset),
-                static_cast<off_t>(len)) != 0) {
-    return HostErrno();
-  }
-  return Ok();
+  return cache_->Allocate(fd_.get(), mode, offset, len);
 }
 
 std::shared_ptr<sentry::memmap::Mappable> GoferFile::GetMappable() {
-  return std::make_shared<GoferMappable>(fd_.get(), device_, path());
+  if (!writable()) {
+    cache_->AttachFd(fd_.get(), /*writable=*/false);
+  } else if ((flags() & abi::linux::kOAppend) == 0) {
+    cache_->AttachFd(fd_.get(), /*writable=*/true);
+  } else if (!cache_->can_write_back()) {
+    // pwrite on an O_APPEND fd appends: write back through a fd of our own.
+    auto* inode = dynamic_cast<GoferInode*>(this->inode());
+    if (inode == nullptr) return nullptr;
+    auto& fs = static_cast<GoferFs&>(inode->filesystem());
+    Result<FileDescriptor> fd = fs.client().Open(inode->fid(), abi::linux::kORdwr);
+    if (!fd.ok()) return nullptr;
+    cache_->AttachFd(fd->get(), /*writable=*/true);
+  }
+  return cache_->NewMapping();
 }
 
 }  // namespace kekkai::fs::gofer

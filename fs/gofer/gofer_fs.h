@@ -15,6 +15,7 @@
 #include <string>
 
 #include "base/file_descriptor.h"
+#include "fs/gofer/file_cache.h"
 #include "fs/vfs/inode.h"
 #include "gofer/client.h"
 
@@ -22,9 +23,14 @@ namespace kekkai::fs::gofer {
 
 class GoferFs : public vfs::Filesystem {
  public:
-  // A filesystem over `client`, whose inodes show st_dev `device`.
-  GoferFs(std::shared_ptr<kekkai::gofer::Client> client, uint64_t device)
-      : client_(std::move(client)), device_(device) {}
+  // A filesystem over `client`, whose inodes show st_dev `device`. Regular
+  // files are mapped through a page cache in `mf` (file_cache.h), which must
+  // outlive the filesystem's files.
+  GoferFs(std::shared_ptr<kekkai::gofer::Client> client, uint64_t device,
+          sentry::mm::MemoryFile& mf)
+      : client_(std::move(client)),
+        device_(device),
+        caches_(std::make_shared<FileCacheTable>(mf)) {}
 
   std::string_view type_name() const override { return "9p"; }
   Result<abi::linux::Statfs> Statfs() override;
@@ -34,10 +40,13 @@ class GoferFs : public vfs::Filesystem {
 
   kekkai::gofer::Client& client() const { return *client_; }
   uint64_t device() const { return device_; }
+  // The page caches of the files.
+  FileCacheTable& caches() const { return *caches_; }
 
  private:
   const std::shared_ptr<kekkai::gofer::Client> client_;
   const uint64_t device_;
+  const std::shared_ptr<FileCacheTable> caches_;
   std::mutex mu_;
   kekkai::gofer::Fid root_fid_ = kekkai::gofer::kNoFid;  // For Statfs.
 };

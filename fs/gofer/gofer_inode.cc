@@ -121,6 +121,12 @@ Result<void> GoferInode::SetStat(const vfs::SetAttr& attr) {
   }
   // The host sets ctime itself.
   if (wire.mask == 0) return Ok();
+  if ((wire.mask & kekkai::gofer::kSetAttrSize) && path_fd_.valid()) {
+    // Cached pages and mappings past the new end must go with the data.
+    if (std::shared_ptr<FileCache> cache = fs_.caches().Find(path_fd_.get())) {
+      return cache->Truncate(attr.size, [&] { return fs_.client().SetStat(fid_, wire); });
+    }
+  }
   return fs_.client().SetStat(fid_, wire);
 }
 
@@ -165,8 +171,9 @@ Result<std::pair<vfs::InodeRef, vfs::FileRef>> GoferInode::CreateFile(std::strin
   ASSIGN_OR_RETURN(auto created, fs_.client().Create(fid_, name, flags, node.mode & 07777,
                                                      node.uid, node.gid));
   vfs::InodeRef inode = NewGoferInode(fs_, std::move(created.first));
-  vfs::FileRef file =
-      std::make_shared<GoferFile>(flags, std::move(created.second), fs_.device());
+  ASSIGN_OR_RETURN(std::shared_ptr<FileCache> cache, CacheFor(created.second.get()));
+  vfs::FileRef file = std::make_shared<GoferFile>(flags, std::move(created.second), fs_.device(),
+                                                  std::move(cache));
   return std::pair{std::move(inode), std::move(file)};
 }
 
@@ -246,7 +253,13 @@ Result<vfs::FileRef> GoferInode::Open(uint32_t flags) {
   }
   if (!is_regular()) return Errno(ENXIO);
   ASSIGN_OR_RETURN(FileDescriptor fd, fs_.client().Open(fid_, flags));
-  return vfs::FileRef(std::make_shared<GoferFile>(flags, std::move(fd), fs_.device()));
+  ASSIGN_OR_RETURN(std::shared_ptr<FileCache> cache, CacheFor(fd.get()));
+  return vfs::FileRef(
+      std::make_shared<GoferFile>(flags, std::move(fd), fs_.device(), std::move(cache)));
+}
+
+Result<std::shared_ptr<FileCache>> GoferInode::CacheFor(int fd) {
+  return fs_.caches().Get(fd, fs_.device());
 }
 
 }  // namespace kekkai::fs::gofer

@@ -51,6 +51,8 @@ class GoferInode final : public vfs::Inode {
   abi::linux::Stat Present(abi::linux::Stat st) const;
   // Whether `name` is a sandbox-only mount point here.
   vfs::InodeRef Synthetic(std::string_view name);
+  // Returns the page cache of the host file open at `fd` (borrowed).
+  Result<std::shared_ptr<FileCache>> CacheFor(int fd);
 
   GoferFs& fs_;
   const kekkai::gofer::Fid fid_;

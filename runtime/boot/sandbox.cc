@@ -126,7 +126,7 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
   uint32_t minor = 1;
   const auto gofer_root = [&](size_t tree, std::shared_ptr<fs::gofer::GoferFs>* fs)
       -> Result<fs::vfs::InodeRef> {
-    *fs = std::make_shared<fs::gofer::GoferFs>(gofer_, AnonDevice(minor++));
+    *fs = std::make_shared<fs::gofer::GoferFs>(gofer_, AnonDevice(minor++), *memory_file_);
     return (*fs)->Root(static_cast<uint32_t>(tree));
   };
   const auto tmpfs = [&](const char* path, uint32_t mode) -> Result<void> {

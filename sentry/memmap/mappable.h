@@ -90,6 +90,36 @@ class Mappable {
   // its spaces MapsWritable sees every mapping made before it said yes.
   // Thread-safe; must not take locks held while copying guest memory.
   virtual bool DeniesWritableSharing() { return false; }
+
+  // ---- Files whose pages cache data kept elsewhere (a host file). ----
+  // Records that the file's pages at offsets [start, end) are mapped into a
+  // shared mapping that is writable now, so their memory may change without the
+  // file seeing it: such pages are written back (WriteBack) until no mapping
+  // holds them. The memory manager calls it with its lock held, after taking
+  // the pages with SharedPage (or when mprotect makes the mapping writable);
+  // the same rules as SharedPage's apply. A no-op by default.
+  virtual void MayDirty(uint64_t start, uint64_t end) {
+    (void)start;
+    (void)end;
+  }
+  // Writes the pages of [start, end) that mappings may have changed back to
+  // where the file keeps its data (msync(2) MS_ASYNC/MS_SYNC), never past the
+  // file's end; with `sync`, also makes them durable there (MS_SYNC). `end` may
+  // be UINT64_MAX. Called with no memory manager lock held (it does I/O).
+  // Ok by default: files whose pages are their data have nothing to write.
+  virtual Result<void> WriteBack(uint64_t start, uint64_t end, bool sync) {
+    (void)start;
+    (void)end;
+    (void)sync;
+    return Ok();
+  }
+  // Forgets the clean pages of [start, end) that no mapping holds, so the next
+  // access reads the data afresh (msync(2) MS_INVALIDATE). Called with no
+  // memory manager lock held. A no-op by default.
+  virtual void DropClean(uint64_t start, uint64_t end) {
+    (void)start;
+    (void)end;
+  }
 };
 
 // The spaces that may map one file's shared pages (weak references: a space

@@ -17,13 +17,15 @@
 // thread copying to guest memory holds while waiting for this lock.
 //
 // Files whose pages live in the MemoryFile (Mappable::shares_pages: tmpfs,
-// memfd) are mapped with their own pages instead, taken with SharedPage under
-// the lock (each PMA holding its own reference, as for any page): MAP_SHARED
-// mappings are the file's memory (writable when the file was opened for
-// writing), MAP_PRIVATE ones map them copy-on-write, so they see the file change
-// until they write a page, as Linux. Such a file calls InvalidateFile (through
-// the MappingSpace this manager registers with it at mmap and fork) when it
-// drops pages, and the next touch of them faults again.
+// memfd, the page cache of host files) are mapped with their own pages instead,
+// taken with SharedPage under the lock (each PMA holding its own reference, as
+// for any page): MAP_SHARED mappings are the file's memory (writable when the
+// file was opened for writing), MAP_PRIVATE ones map them copy-on-write, so they
+// see the file change until they write a page, as Linux. Such a file calls
+// InvalidateFile (through the MappingSpace this manager registers with it at
+// mmap and fork) when it drops pages, and the next touch of them faults again.
+// Pages a writable shared mapping holds are reported with Mappable::MayDirty
+// (a cache writes them back: MSync, or on its own).
 #ifndef KEKKAI_SENTRY_MM_MEMORY_MANAGER_H_
 #define KEKKAI_SENTRY_MM_MEMORY_MANAGER_H_
 
@@ -154,6 +156,15 @@ class MemoryManager final : public usermem::GuestMemory {
   // Returns whether every byte of [addr, addr+length) lies in a mapping (msync(2)
   // asks); true for an empty range.
   bool IsMapped(GuestAddr addr, uint64_t length) const;
+
+  // msync(2) of [addr, addr+length) (length rounded up to pages): with
+  // `write_back`, asks the file of every shared file mapping in the range to
+  // write its pages there back (Mappable::WriteBack, durably with `sync`); with
+  // `invalidate`, lets go of those mappings' pages and asks their files to drop
+  // the clean ones (Mappable::DropClean). EINVAL for an unaligned `addr`;
+  // the first write-back error; else ENOMEM when part of the range is not
+  // mapped, reported after the mapped parts were done (as Linux).
+  Result<void> MSync(GuestAddr addr, uint64_t length, bool write_back, bool sync, bool invalidate);
 
   // Returns the text of /proc/PID/maps for this address space.
   std::string MapsText() const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "abi/linux/mman.h"
 #include "base/logging.h"
 #include "sentry/mm/memory_manager.h"
 
@@ -177,6 +178,7 @@ MemoryManager::FileBacking MemoryManager::BackSharedFilePagesLocked(const Vma& v
     run = {};
   };
   bool stopped = false;
+  bool took_any = false;
   for (const AddrRange& gap : pmas_.Gaps(start, end)) {
     for (uint64_t a = gap.start; a < gap.end && !stopped; a += kPageSize) {
       // Fault-around maps what the file has, as Linux's filemap_map_pages: it
@@ -199,6 +201,7 @@ MemoryManager::FileBacking MemoryManager::BackSharedFilePagesLocked(const Vma& v
         if (a >= want_start) stopped = true;
         continue;
       }
+      took_any = true;
       if (run.end == a && run.OffsetOf(a) == *page) {
         run.end = a + kPageSize;
       } else {
@@ -210,7 +213,62 @@ MemoryManager::FileBacking MemoryManager::BackSharedFilePagesLocked(const Vma& v
   }
   flush();
   pmas_.MergeRange(start, end);
+  // Pages of a writable shared mapping may change under the file's feet from
+  // now on (the guest writes them directly).
+  if (took_any && vma.shared && (vma.prot & abi::linux::kProtWrite) != 0) {
+    vma.file->MayDirty(vma.OffsetOf(start), vma.OffsetOf(end));
+  }
   return result;
+}
+
+Result<void> MemoryManager::MSync(GuestAddr addr, uint64_t length, bool write_back, bool sync,
+                                  bool invalidate) {
+  const uint64_t start = Raw(addr);
+  if (!IsPageAligned(start)) return Errno(EINVAL);
+  const std::optional<uint64_t> len = PageRoundUp(length);
+  if (!len || start > UINT64_MAX - *len) return Errno(ENOMEM);
+  if (*len == 0) return Ok();
+  struct Work {
+    std::shared_ptr<memmap::Mappable> file;
+    uint64_t start = 0, end = 0;  // File offsets.
+  };
+  std::vector<Work> work;
+  bool holes = false;
+  {
+    OpLock lock(*this);
+    const bool beyond = start + *len > max_address_;
+    const uint64_t end = beyond ? std::max(start, max_address_) : start + *len;
+    holes = beyond || !vmas_.Covers(start, end);
+    for (auto it = vmas_.LowerBound(start); it != vmas_.end() && it->second.start < end; ++it) {
+      const Vma& v = it->second;
+      if (!v.file || !v.shared) continue;
+      const uint64_t s = std::max(start, v.start);
+      const uint64_t e = std::min(end, v.end);
+      if (!work.empty() && work.back().file == v.file && work.back().end == v.OffsetOf(s)) {
+        work.back().end = v.OffsetOf(e);
+      } else {
+        work.push_back({v.file, v.OffsetOf(s), v.OffsetOf(e)});
+      }
+      // This space lets go of the file's pages (the next touch takes them
+      // again), so the file may drop the clean ones.
+      if (invalidate) DropPmasLocked(s, e);
+    }
+  }
+  // Host I/O, without the lock; as Linux, what is mapped is done before a hole
+  // is reported.
+  Result<void> result = Ok();
+  for (const Work& w : work) {
+    if (write_back) {
+      Result<void> r = w.file->WriteBack(w.start, w.end, sync);
+      if (!r.ok() && result.ok()) result = r;
+    }
+    if (invalidate) w.file->DropClean(w.start, w.end);
+  }
+  // The files go after the lock, as ReleaseLocked would do.
+  work.clear();
+  RETURN_IF_ERROR(result);
+  if (holes) return Errno(ENOMEM);
+  return Ok();
 }
 
 }  // namespace kekkai::sentry::mm

@@ -165,7 +165,15 @@ Result<void> MemoryManager::MProtect(GuestAddr addr, uint64_t length, int prot) 
   if (vmas_.size() + splits > kMaxMapCount) return Errno(ENOMEM);
 
   auto [it, last] = vmas_.Isolate(start, end);
-  for (; it != last; ++it) it->second.prot = new_prot;
+  for (; it != last; ++it) {
+    Vma& v = it->second;
+    // The file's pages already there become writable in place.
+    if (v.file && v.shared && (v.prot & linux::kProtWrite) == 0 &&
+        (new_prot & linux::kProtWrite) != 0) {
+      v.file->MayDirty(v.offset, v.OffsetOf(v.end));
+    }
+    v.prot = new_prot;
+  }
   Result<void> r = SyncPlatformLocked(start, end, SyncMode::kRefresh);
   vmas_.MergeRange(start, end);
   if (!r.ok()) return Errno(ENOMEM);

@@ -536,9 +536,7 @@ TEST_F(Files, SharedMapOfTmpfsFile) {
   EXPECT_EQ(o.out, kSharedMapExpected) << o.Describe();
 }
 
-// The same for a file of a volume, whose bytes then reach the host.
-// A read-only shared map of a volume file shows the file. (Writable shared maps of
-// host files, coherent with write(2), come with issue 5: mmap answers ENODEV.)
+// A read-only shared map of a volume file shows the file.
 TEST_F(Files, ReadOnlySharedMapOfVolumeFile) {
   REQUIRE_PYTHON();
   TempDir vol;
@@ -554,6 +552,120 @@ TEST_F(Files, ReadOnlySharedMapOfVolumeFile) {
       {"/data/mapped"});
   EXPECT_TRUE(o.Exited(0)) << o.Describe();
   EXPECT_EQ(o.out, "8192 mmap! v\n") << o.Describe();
+}
+
+// argv: FILE HOW. Maps FILE (12 KiB of 'a') MAP_SHARED and writes through the
+// mapping and with pwrite(2), checks each sees the other, msyncs the first page,
+// writes once more through the mapping, and lets the data reach the file by
+// HOW: "close" (munmap and close), "exit" (neither: the process just ends) or
+// "private" (a MAP_PRIVATE mapping, whose writes never reach the file).
+constexpr char kWritableMapScript[] = R"py(
+import mmap, os, sys
+path, how = sys.argv[1], sys.argv[2]
+fd = os.open(path, os.O_RDWR)
+flags = mmap.MAP_PRIVATE if how == 'private' else mmap.MAP_SHARED
+m = mmap.mmap(fd, 0, flags, mmap.PROT_READ | mmap.PROT_WRITE)
+m[100:106] = b'mapped'
+os.pwrite(fd, b'written', 5000)
+print('read sees map', os.pread(fd, 6, 100))
+print('map sees write', m[5000:5007])
+m.flush(0, 4096)
+m[9000:9004] = b'late'
+m[12286:12288] = b'zz'
+print('size', os.fstat(fd).st_size)
+if how == 'exit':
+    sys.stdout.flush()
+    os._exit(0)
+m.close()
+os.close(fd)
+)py";
+
+// What the file holds afterwards, as HOW leaves it.
+std::string WritableMapResult(const std::string& how) {
+  std::string data(12288, 'a');
+  data.replace(5000, 7, "written");
+  if (how == "private") return data;
+  data.replace(100, 6, "mapped");
+  data.replace(9000, 4, "late");
+  data.replace(12286, 2, "zz");
+  return data;
+}
+
+// A private map's page the script never wrote still shows the file's change.
+std::string WritableMapOutput(const std::string& how) {
+  return std::string("read sees map ") + (how == "private" ? "b'aaaaaa'" : "b'mapped'") +
+         "\nmap sees write b'written'\nsize 12288\n";
+}
+
+TEST(NativeFiles, WritableSharedMapScript) {
+  REQUIRE_PYTHON();
+  for (const std::string how : {"close", "exit", "private"}) {
+    TempDir host;
+    ASSERT_TRUE(WriteFile(host / "mapped", std::string(12288, 'a'), 0644));
+    const Outcome o = NativePython(kWritableMapScript, {host / "mapped", how});
+    ASSERT_TRUE(o.Exited(0)) << how << o.Describe();
+    EXPECT_EQ(o.out, WritableMapOutput(how)) << how << o.Describe();
+    EXPECT_TRUE(ReadFileOr(host / "mapped") == WritableMapResult(how)) << how;
+  }
+}
+
+// A writable MAP_SHARED map of a volume file is coherent with read(2) and
+// write(2) in the sandbox, and what it wrote reaches the host file — after
+// msync, munmap and close, or when the sandbox ends — without changing its size.
+TEST_F(Files, WritableSharedMapOfVolumeFileReachesTheHost) {
+  REQUIRE_PYTHON();
+  for (const std::string how : {"close", "exit", "private"}) {
+    TempDir vol;
+    ASSERT_TRUE(WriteFile(vol / "mapped", std::string(12288, 'a'), 0644));
+    const Outcome o =
+        SandboxedPython({"-v", vol.path() + ":/data"}, kWritableMapScript, {"/data/mapped", how});
+    EXPECT_TRUE(o.Exited(0)) << how << o.Describe();
+    EXPECT_EQ(o.out, WritableMapOutput(how)) << how << o.Describe();
+    const std::string got = ReadFileOr(vol / "mapped");
+    EXPECT_EQ(got.size(), 12288u) << how;
+    EXPECT_TRUE(got == WritableMapResult(how)) << how << ": the host file differs";
+  }
+}
+
+// The same with --overlay=none and a file of the rootfs (the caller's folder,
+// shown writable then).
+TEST_F(Files, WritableSharedMapWithOverlayNoneReachesTheHost) {
+  REQUIRE_PYTHON();
+  TempDir dir(ScratchDir());
+  ASSERT_TRUE(WriteFile(dir / "mapped", std::string(12288, 'a'), 0644));
+  const Outcome o =
+      SandboxedPython({"--overlay=none"}, kWritableMapScript, {dir / "mapped", "close"});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, WritableMapOutput("close")) << o.Describe();
+  EXPECT_TRUE(ReadFileOr(dir / "mapped") == WritableMapResult("close"));
+}
+
+// A :ro volume gives no writable description, so no writable shared map; a
+// read-only one still works, and nothing reaches the host.
+TEST_F(Files, ReadOnlyVolumeRefusesWritableSharedMaps) {
+  REQUIRE_PYTHON();
+  TempDir vol;
+  ASSERT_TRUE(WriteFile(vol / "mapped", std::string(8192, 'r'), 0644));
+  const Outcome o = SandboxedPython(
+      {"-v", vol.path() + ":/data:ro"},
+      "import errno, mmap, os\n"
+      "try:\n"
+      "    os.open('/data/mapped', os.O_RDWR)\n"
+      "except OSError as e:\n"
+      "    print('open', errno.errorcode[e.errno])\n"
+      "fd = os.open('/data/mapped', os.O_RDONLY)\n"
+      "try:\n"
+      "    mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)\n"
+      "except OSError as e:\n"
+      "    print('mmap', errno.errorcode[e.errno])\n"
+      "m = mmap.mmap(fd, 0, mmap.MAP_SHARED, mmap.PROT_READ)\n"
+      "p = mmap.mmap(fd, 0, mmap.MAP_PRIVATE, mmap.PROT_READ | mmap.PROT_WRITE)\n"
+      "p[0:7] = b'private'\n"
+      "print(m[0:2], p[0:8])\n",
+      {});
+  EXPECT_TRUE(o.Exited(0)) << o.Describe();
+  EXPECT_EQ(o.out, "open EROFS\nmmap EACCES\nb'rr' b'privater'\n") << o.Describe();
+  EXPECT_TRUE(ReadFileOr(vol / "mapped") == std::string(8192, 'r'));
 }
 
 // ---------------------------------------------------------------------------
