@@ -115,6 +115,9 @@ class FileServer {
   // Reopens a regular file or directory read-only for the f*xattr calls: ENODATA
   // for anything else.
   Result<FileDescriptor> ReopenForXattr(const HostNode& node) const;
+  // The same for a change to attribute `name` of `fid`: EROFS on a read-only
+  // tree, EPERM/EOPNOTSUPP outside user.*, EPERM for other file types.
+  Result<FileDescriptor> ReopenForXattrChange(uint32_t fid, std::string_view name) const;
 
   std::vector<ServedTree> trees_;
   FidTable fids_;

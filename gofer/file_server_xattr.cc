@@ -29,6 +29,15 @@ Result<FileDescriptor> FileServer::ReopenForXattr(const HostNode& node) const {
   return Reopen(node, O_RDONLY | O_NONBLOCK);
 }
 
+Result<FileDescriptor> FileServer::ReopenForXattrChange(uint32_t fid,
+                                                       std::string_view name) const {
+  ASSIGN_OR_RETURN(std::shared_ptr<HostNode> node, GetNode(fid));
+  RETURN_IF_ERROR(CheckWritable(*node));
+  RETURN_IF_ERROR(CheckWritableName(name));
+  if (node->type != S_IFREG && node->type != S_IFDIR) return Errno(EPERM);
+  return ReopenForXattr(*node);
+}
+
 Result<void> FileServer::HandleGetXattr(MessageReader& in, Reply& reply) {
   ASSIGN_OR_RETURN(const XattrRequest req, in.Get<XattrRequest>());
   ASSIGN_OR_RETURN(const std::string_view name, in.GetString());
@@ -54,11 +63,7 @@ Result<void> FileServer::HandleSetXattr(MessageReader& in, Reply&) {
   }
   RETURN_IF_ERROR(ValidateXattrName(name));
   if (value.size() > kMaxXattrValue) return Errno(E2BIG);
-  ASSIGN_OR_RETURN(std::shared_ptr<HostNode> node, GetNode(req.fid));
-  RETURN_IF_ERROR(CheckWritable(*node));
-  RETURN_IF_ERROR(CheckWritableName(name));
-  if (node->type != S_IFREG && node->type != S_IFDIR) return Errno(EPERM);
-  ASSIGN_OR_RETURN(FileDescriptor fd, ReopenForXattr(*node));
+  ASSIGN_OR_RETURN(FileDescriptor fd, ReopenForXattrChange(req.fid, name));
   if (fsetxattr(fd.get(), std::string(name).c_str(), value.data(), value.size(),
                 static_cast<int>(req.flags)) != 0) {
     return LastErrno();
@@ -87,11 +92,7 @@ Result<void> FileServer::HandleRemoveXattr(MessageReader& in, Reply&) {
   RETURN_IF_ERROR(in.ExpectEnd());
   if (req.flags != 0) return Errno(EINVAL);
   RETURN_IF_ERROR(ValidateXattrName(name));
-  ASSIGN_OR_RETURN(std::shared_ptr<HostNode> node, GetNode(req.fid));
-  RETURN_IF_ERROR(CheckWritable(*node));
-  RETURN_IF_ERROR(CheckWritableName(name));
-  if (node->type != S_IFREG && node->type != S_IFDIR) return Errno(EPERM);
-  ASSIGN_OR_RETURN(FileDescriptor fd, ReopenForXattr(*node));
+  ASSIGN_OR_RETURN(FileDescriptor fd, ReopenForXattrChange(req.fid, name));
   if (fremovexattr(fd.get(), std::string(name).c_str()) != 0) return LastErrno();
   return Ok();
 }

@@ -36,6 +36,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/e2e/host_tree.h"
 #include "tests/e2e/kekkai_run.h"
 #include "tests/e2e/process_tree.h"
 #include "tests/e2e/subprocess.h"
@@ -95,19 +96,6 @@ bool Lexists(const std::string& path) {
   return lstat(path.c_str(), &st) == 0;
 }
 
-std::string ReadFileOr(const std::string& path, const std::string& missing = "<missing>") {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return missing;
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string ReadLink(const std::string& path) {
-  char buf[4096];
-  const ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
-  return n < 0 ? "<" + std::string(strerror(errno)) + ">"
-               : std::string(buf, static_cast<size_t>(n));
-}
-
 bool MakeDirs(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
@@ -123,49 +111,6 @@ bool Symlink(const std::string& target, const std::string& link) {
 bool CopyExecutable(const std::string& from, const std::string& to) {
   const std::string data = ReadFileOr(from, "");
   return !data.empty() && WriteFile(to, data, 0755);
-}
-
-uint64_t Fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
-// Returns one line per entry below `dir` (and `dir` itself): its type, mode,
-// owner, size, link count, inode, times and a hash of its content or link
-// target — what a write that reached the host would change.
-std::map<std::string, std::string> Snapshot(const std::string& dir) {
-  std::map<std::string, std::string> out;
-  std::vector<std::string> todo = {""};
-  while (!todo.empty()) {
-    const std::string rel = todo.back();
-    todo.pop_back();
-    const std::string path = rel.empty() ? dir : dir + "/" + rel;
-    struct stat st;
-    if (lstat(path.c_str(), &st) != 0) {
-      out[rel] = std::string("lstat: ") + strerror(errno);
-      continue;
-    }
-    std::ostringstream s;
-    s << std::oct << st.st_mode << std::dec << " uid " << st.st_uid << " gid " << st.st_gid
-      << " size " << st.st_size << " nlink " << st.st_nlink << " ino " << st.st_ino << " mtime "
-      << st.st_mtim.tv_sec << "." << st.st_mtim.tv_nsec << " ctime " << st.st_ctim.tv_sec << "."
-      << st.st_ctim.tv_nsec;
-    if (S_ISREG(st.st_mode)) s << " data " << std::hex << Fnv1a(ReadFileOr(path));
-    if (S_ISLNK(st.st_mode)) s << " -> " << ReadLink(path);
-    out[rel] = s.str();
-    if (S_ISDIR(st.st_mode)) {
-      DIR* d = opendir(path.c_str());
-      if (d == nullptr) continue;
-      while (dirent* e = readdir(d)) {
-        const std::string name = e->d_name;
-        if (name == "." || name == "..") continue;
-        todo.push_back(rel.empty() ? name : rel + "/" + name);
-      }
-      closedir(d);
-    }
-  }
-  return out;
 }
 
 // Returns the part of `out` from the line `header` on ("" when it has none).

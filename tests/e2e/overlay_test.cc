@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "tests/e2e/host_tree.h"
 #include "tests/e2e/kekkai_run.h"
 #include "tests/e2e/subprocess.h"
 
@@ -37,82 +38,6 @@ constexpr char kPython[] = "/usr/bin/python3";
   do {                                                                          \
     if (!IsExecutable(kPython)) GTEST_SKIP() << kPython << " is not installed"; \
   } while (0)
-
-std::string ReadFileOr(const std::string& path, const std::string& missing = "<missing>") {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return missing;
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string ReadLink(const std::string& path) {
-  char buf[4096];
-  const ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
-  return n < 0 ? "<" + std::string(strerror(errno)) + ">"
-               : std::string(buf, static_cast<size_t>(n));
-}
-
-// Files up to this size are compared by content too; bigger ones (a host may
-// keep gigabytes under /usr/local) by size, mtime and ctime, which any write
-// reaching the host changes.
-constexpr off_t kContentLimit = 1 << 20;
-
-// Returns one line per entry below `dir` (and `dir` itself): type and mode,
-// owner, size, link count, inode, mtime, ctime and a hash of the content (see
-// kContentLimit) or the link target — anything a write reaching the host would
-// change.
-std::map<std::string, std::string> Snapshot(const std::string& dir) {
-  std::map<std::string, std::string> out;
-  std::vector<std::string> todo = {""};
-  while (!todo.empty()) {
-    const std::string rel = todo.back();
-    todo.pop_back();
-    const std::string path = rel.empty() ? dir : dir + "/" + rel;
-    struct stat st;
-    if (lstat(path.c_str(), &st) != 0) {
-      out[rel] = std::string("lstat: ") + strerror(errno);
-      continue;
-    }
-    std::ostringstream s;
-    s << std::oct << st.st_mode << std::dec << " uid " << st.st_uid << " gid " << st.st_gid
-      << " size " << st.st_size << " nlink " << st.st_nlink << " ino " << st.st_ino << " mtime "
-      << st.st_mtim.tv_sec << "." << st.st_mtim.tv_nsec << " ctime " << st.st_ctim.tv_sec << "."
-      << st.st_ctim.tv_nsec;
-    if (S_ISREG(st.st_mode) && st.st_size <= kContentLimit) {
-      s << " data " << std::hash<std::string>{}(ReadFileOr(path));
-    }
-    if (S_ISLNK(st.st_mode)) s << " -> " << ReadLink(path);
-    out[rel] = s.str();
-    if (S_ISDIR(st.st_mode)) {
-      DIR* d = opendir(path.c_str());
-      if (d == nullptr) continue;
-      while (dirent* e = readdir(d)) {
-        const std::string name = e->d_name;
-        if (name == "." || name == "..") continue;
-        todo.push_back(rel.empty() ? name : rel + "/" + name);
-      }
-      closedir(d);
-    }
-  }
-  return out;
-}
-
-// Reports the entries that differ between two snapshots.
-std::string Diff(const std::map<std::string, std::string>& a,
-                 const std::map<std::string, std::string>& b) {
-  std::string out;
-  for (const auto& [k, v] : a) {
-    auto it = b.find(k);
-    if (it == b.end()) {
-      out += "gone: " + k + "\n";
-    } else if (it->second != v) {
-      out += "changed: " + k + "\n";
-    }
-  }
-  for (const auto& [k, v] : b) {
-    if (a.find(k) == a.end()) out += "new: " + k + "\n";
-  }
-  return out;
-}
 
 // The host fixture the script works on: /etc/NAME and /usr/local/NAME, made
 // before and removed after each test.
