@@ -44,18 +44,27 @@ OverlayInode::Layers OverlayInode::layers() const {
 
 // ---- Names. ----
 
+// A place is known by its directory's inode number and the name, not by the
+// directory object: once the dentry cache drops a directory, the next lookup
+// makes a new object for it, which must replace the old one here rather than
+// pile up (a linked file's inode outlives its dentries). Directories holding
+// names of one file are on one host filesystem, so their numbers differ.
 void OverlayInode::AddPlace(const OverlayRef& dir, std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const Place& p : places_) {
-    if (p.first == dir && p.second == name) return;
-  }
   if (is_dir()) places_.clear();  // A directory has one name.
+  for (Place& p : places_) {
+    if (p.first->ino_ == dir->ino_ && p.second == name) {
+      p.first = dir;
+      return;
+    }
+  }
   places_.emplace_back(dir, std::string(name));
 }
 
 void OverlayInode::RemovePlace(const OverlayInode* dir, std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
-  std::erase_if(places_, [&](const Place& p) { return p.first.get() == dir && p.second == name; });
+  std::erase_if(places_,
+                [&](const Place& p) { return p.first->ino_ == dir->ino_ && p.second == name; });
 }
 
 std::optional<OverlayInode::Place> OverlayInode::FirstPlace() const {

@@ -501,6 +501,23 @@ TEST_F(OverlayTest, LinkedFileKeptPastItsDentriesCopiesUpThroughAnOldParent) {
   ExpectLowerUnchanged();
 }
 
+// A copied-up linked file outlives its dentries; each cold lookup makes new
+// parent inodes, which must replace the old ones it names, not pile up (each
+// holds a gofer fid and a host fd on the real rootfs).
+TEST_F(OverlayTest, LinkedFileDoesNotKeepOldParentsAlive) {
+  SetUpOverlay();
+  Write("/usr/one", "copied up");
+  std::weak_ptr<vfs::Inode> old_usr = vfs_->Resolve(ctx(), "/usr", {})->dentry->inode();
+  for (int i = 0; i < 3; ++i) {
+    vfs_ = std::make_unique<vfs::Vfs>();
+    ASSERT_TRUE(vfs_->MountRoot(ov_, ov_->Root(), false).ok());
+    EXPECT_EQ(Read("/usr/one"), "copied up");
+  }
+  EXPECT_TRUE(old_usr.expired());
+  EXPECT_EQ(Read("/usr/two"), "copied up");
+  ExpectLowerUnchanged();
+}
+
 TEST_F(OverlayTest, SymlinksDevicesAndTmpfiles) {
   SetUpOverlay();
   ASSERT_TRUE(vfs_->Symlink(ctx(), "dir/a", "/etc/newlink").ok());
