@@ -102,14 +102,15 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
   root_tree.read_only = !cfg.rootfs_writable;
   if (default_root) root_tree.policy = gofer::Policy::Options{};
   trees.push_back(root_tree);
-  // By default the caller's directory is shown read-only even inside a tree the
-  // policy hides (/home/me/project): served as a tree of its own.
+  // The caller's directory is shown even inside a tree the policy hides
+  // (/home/me/project), served as a tree of its own: below an overlay by default,
+  // writable with --overlay=none, as the rootfs.
   int cwd_tree = -1;
   if (default_root && !cfg.caller_cwd.empty()) {
     ASSIGN_OR_RETURN(gofer::Policy policy, gofer::Policy::Create({}));
     if (policy.IsHidden(cfg.caller_cwd)) {
       cwd_tree = static_cast<int>(trees.size());
-      trees.push_back(TreeSpec{cfg.caller_cwd, true, std::nullopt});
+      trees.push_back(TreeSpec{cfg.caller_cwd, !cfg.rootfs_writable, std::nullopt});
     }
   }
   const size_t first_volume = trees.size();
@@ -187,7 +188,7 @@ Result<void> Sandbox::BuildFiles(const SandboxConfig& cfg, std::string* error) {
     std::shared_ptr<fs::gofer::GoferFs> fs;
     ASSIGN_OR_RETURN(fs::vfs::InodeRef r, gofer_root(static_cast<size_t>(cwd_tree), &fs));
     if (cfg.rootfs_writable) {
-      RETURN_IF_ERROR(vfs_->MountAt(cfg.caller_cwd, fs, std::move(r), true));
+      RETURN_IF_ERROR(vfs_->MountAt(cfg.caller_cwd, fs, std::move(r), false));
     } else {
       ASSIGN_OR_RETURN(std::shared_ptr<fs::overlay::OverlayFs> ov, overlay(fs, std::move(r)));
       RETURN_IF_ERROR(vfs_->MountAt(cfg.caller_cwd, ov, ov->Root(), false));

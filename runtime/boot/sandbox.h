@@ -27,8 +27,8 @@ struct SandboxConfig {
   std::vector<std::string> envp;
   std::string cwd = "/";           // The guest's working directory.
   // The caller's directory, shown even where the policy hides the host's tree:
-  // writable in the sandbox through an overlay (the host unchanged), read-only
-  // with --overlay=none.
+  // writable in the sandbox through an overlay (the host unchanged), writable
+  // through to the host with --overlay=none, as the rootfs.
   std::string caller_cwd;
   std::string hostname = "kekkai";
   // The host directory served as /; empty: the host's / (minus what the policy
