@@ -32,6 +32,12 @@ Result<vfs::FileRef> OverlayFile::Inner() {
   return inner_;
 }
 
+void OverlayFile::SetStatusFlags(uint32_t flags) {
+  std::lock_guard<std::mutex> lock(mu_);
+  FileDescription::SetStatusFlags(flags);
+  inner_->SetStatusFlags(flags);
+}
+
 Result<size_t> OverlayFile::Read(sentry::usermem::IoSequence& dst, std::optional<uint64_t> offset) {
   ASSIGN_OR_RETURN(vfs::FileRef f, Inner());
   return f->Read(dst, offset);

@@ -33,6 +33,8 @@ class OverlayFile final : public vfs::FileDescription {
   std::shared_ptr<sentry::memmap::Mappable> GetMappable() override;
   Result<void> Sync() override;
   Result<void> Allocate(uint32_t mode, uint64_t offset, uint64_t len) override;
+  // O_APPEND and O_NONBLOCK decide what the layer file does: it gets them too.
+  void SetStatusFlags(uint32_t flags) override;
 
  private:
   // Returns the layer file to use now, switching to the upper copy after a

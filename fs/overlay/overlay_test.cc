@@ -518,6 +518,22 @@ TEST_F(OverlayTest, LinkedFileDoesNotKeepOldParentsAlive) {
   ExpectLowerUnchanged();
 }
 
+// fcntl(F_SETFL) reaches the layer file that does the writing.
+TEST_F(OverlayTest, StatusFlagsReachTheLayerFile) {
+  SetUpOverlay();
+  auto f = vfs_->Open(ctx(), "/etc/hostname", O_WRONLY, 0);
+  ASSERT_TRUE(f.ok()) << ErrnoOf(f);
+  ASSERT_TRUE(WriteStr(**f, "X").ok());
+  (*f)->SetStatusFlags(O_APPEND);
+  ASSERT_TRUE(WriteStr(**f, "+appended").ok());
+  EXPECT_EQ(Read("/etc/hostname"), "Xowerhost\n+appended");
+  (*f)->SetStatusFlags(0);
+  ASSERT_TRUE((*f)->Seek(0, linux::kSeekSet).ok());
+  ASSERT_TRUE(WriteStr(**f, "Y").ok());
+  EXPECT_EQ(Read("/etc/hostname"), "Yowerhost\n+appended");
+  ExpectLowerUnchanged();
+}
+
 TEST_F(OverlayTest, SymlinksDevicesAndTmpfiles) {
   SetUpOverlay();
   ASSERT_TRUE(vfs_->Symlink(ctx(), "dir/a", "/etc/newlink").ok());

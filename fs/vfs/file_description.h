@@ -122,8 +122,9 @@ class FileDescription {
   Inode* inode() const;
 
   uint32_t flags() const { return flags_.load(std::memory_order_relaxed); }
-  // Replaces the settable status flags (F_SETFL).
-  void SetStatusFlags(uint32_t flags);
+  // Replaces the settable status flags (F_SETFL). Files that hand their I/O to
+  // another description (the overlay's) pass the change on.
+  virtual void SetStatusFlags(uint32_t flags);
   // O_RDONLY or O_RDWR; access mode 3 (ioctl-only opens) reads and writes nothing.
   bool readable() const { return (flags() & 3) == 0 || (flags() & 3) == 2; }
   bool writable() const { return (flags() & 3) == 1 || (flags() & 3) == 2; }
