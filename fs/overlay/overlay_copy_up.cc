@@ -43,8 +43,13 @@ Result<void> CopyData(vfs::Inode& lower, vfs::FileDescription& dst, uint64_t lim
 Result<void> CopyXattrs(vfs::Inode& from, vfs::Inode& to) {
   Result<std::vector<std::string>> names = from.ListXattr();
   if (!names.ok()) {
-    // A lower layer without extended attributes has none to copy.
-    if (names.error() == Errno(EOPNOTSUPP)) return Ok();
+    // A lower layer without extended attributes has none to copy; one whose
+    // attributes the gofer may not read (a host directory it can search but not
+    // open) shows none, as listing them in the sandbox would.
+    if (names.error() == Errno(EOPNOTSUPP) || names.error() == Errno(EACCES) ||
+        names.error() == Errno(EPERM)) {
+      return Ok();
+    }
     return names.error();
   }
   for (const std::string& name : *names) {

@@ -8,6 +8,9 @@ namespace linux = abi::linux;
 
 namespace {
 
+// The pages `bytes` of extended attributes are charged as.
+uint64_t XattrPages(size_t bytes) { return (bytes + kPageSize - 1) / kPageSize; }
+
 bool NotAfter(const linux::Timespec& a, const linux::Timespec& b) {
   return a.sec < b.sec || (a.sec == b.sec && a.nsec <= b.nsec);
 }
@@ -62,6 +65,8 @@ Result<std::string> Node::GetXattr(std::string_view name) {
   return it->second;
 }
 
+Node::~Node() { fs_->Uncharge(XattrPages(xattr_bytes_)); }
+
 Result<void> Node::SetXattr(std::string_view name, std::string_view value, uint32_t flags) {
   const linux::Timespec now = Now();
   std::lock_guard<std::mutex> l(mu_);
@@ -71,6 +76,9 @@ Result<void> Node::SetXattr(std::string_view name, std::string_view value, uint3
   const size_t old_bytes = it == xattrs_.end() ? 0 : name.size() + it->second.size();
   const size_t bytes = xattr_bytes_ - old_bytes + name.size() + value.size();
   if (bytes > kXattrSpace) return Errno(ENOSPC);
+  const uint64_t had = XattrPages(xattr_bytes_), needs = XattrPages(bytes);
+  if (needs > had) RETURN_IF_ERROR(fs_->Charge(needs - had));
+  if (needs < had) fs_->Uncharge(had - needs);
   if (it == xattrs_.end()) {
     xattrs_.emplace(std::string(name), std::string(value));
   } else {
@@ -94,8 +102,10 @@ Result<void> Node::RemoveXattr(std::string_view name) {
   std::lock_guard<std::mutex> l(mu_);
   auto it = xattrs_.find(name);
   if (it == xattrs_.end()) return Errno(ENODATA);
+  const uint64_t had = XattrPages(xattr_bytes_);
   xattr_bytes_ -= it->first.size() + it->second.size();
   xattrs_.erase(it);
+  fs_->Uncharge(had - XattrPages(xattr_bytes_));
   ctime_ = now;
   return Ok();
 }

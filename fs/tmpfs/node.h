@@ -25,13 +25,16 @@ class Node : public vfs::Inode {
   // A node of `fs` with `node`'s mode, owner and device number, one link, and
   // all times now.
   Node(std::shared_ptr<Tmpfs> fs, const vfs::NewNode& node);
+  // Gives back the pages its extended attributes were charged.
+  ~Node() override;
 
   Result<abi::linux::Stat> Stat() override;
   // Sets mode, owner and times as given; a size through Truncate.
   Result<void> SetStat(const vfs::SetAttr& attr) override;
   vfs::Filesystem& filesystem() override { return *fs_; }
   // Extended attributes of any namespace, kept with the node. Names and values
-  // together hold at most kXattrSpace bytes per node (ENOSPC).
+  // together hold at most kXattrSpace bytes per node (ENOSPC), and are charged
+  // to the filesystem's size in whole pages, as file data is.
   Result<std::string> GetXattr(std::string_view name) override;
   Result<void> SetXattr(std::string_view name, std::string_view value, uint32_t flags) override;
   Result<std::vector<std::string>> ListXattr() override;

@@ -737,5 +737,30 @@ TEST_F(TmpfsTest, TmpfileHasNoNameUntilLinked) {
   EXPECT_EQ(*m->Size(), 10u);
 }
 
+// Extended attributes count against the size limit in whole pages, and come
+// back when removed or when their node goes.
+TEST_F(TmpfsTest, XattrsAreChargedToTheSize) {
+  const uint64_t P = kPageSize;
+  MakeFs(2 * P);
+  auto [a, afd] = Create(*root_, "a");
+  auto [b, bfd] = Create(*root_, "b");
+  const std::string value(3000, 'v');
+  ASSERT_TRUE(a->SetXattr("user.x", value, 0).ok());
+  EXPECT_EQ(fs_->used_bytes(), P);
+  ASSERT_TRUE(a->SetXattr("user.y", value, 0).ok());  // 6 KB: two pages.
+  EXPECT_EQ(fs_->used_bytes(), 2 * P);
+  EXPECT_EQ(ErrorOf(b->SetXattr("user.x", "1", 0)), Errno(ENOSPC));
+  EXPECT_EQ(ErrorOf(b->GetXattr("user.x")), Errno(ENODATA));
+  ASSERT_TRUE(a->RemoveXattr("user.y").ok());
+  EXPECT_EQ(fs_->used_bytes(), P);
+  ASSERT_TRUE(b->SetXattr("user.x", "1", 0).ok());
+  EXPECT_EQ(fs_->used_bytes(), 2 * P);
+  // The node's last reference goes: its attributes' page with it.
+  ASSERT_TRUE(root_->Unlink("a", *a).ok());
+  afd.reset();
+  a.reset();
+  EXPECT_EQ(fs_->used_bytes(), P);
+}
+
 }  // namespace
 }  // namespace kekkai::fs::tmpfs

@@ -23,9 +23,13 @@ bool HasPrefix(std::string_view name, std::string_view prefix) {
 }
 
 // Linux's xattr_resolve_name: a name must start with a namespace the
-// filesystems know (EOPNOTSUPP) and name something after it (EINVAL).
+// filesystems know (EOPNOTSUPP) and name something after it (EINVAL). system.*
+// holds POSIX ACLs, which no filesystem here keeps: EOPNOTSUPP, as a Linux
+// filesystem mounted without ACL support answers (storing them would pretend
+// to enforce them).
 Result<void> CheckNamespace(std::string_view name) {
-  for (std::string_view prefix : {kSecurityPrefix, kSystemPrefix, kTrustedPrefix, kUserPrefix}) {
+  if (HasPrefix(name, kSystemPrefix)) return Errno(EOPNOTSUPP);
+  for (std::string_view prefix : {kSecurityPrefix, kTrustedPrefix, kUserPrefix}) {
     if (HasPrefix(name, prefix)) {
       if (name.size() == prefix.size()) return Errno(EINVAL);
       return Ok();
@@ -102,9 +106,10 @@ Result<void> Vfs::SetXattrAt(const sentry::auth::Credentials* creds, const Virtu
 Result<std::vector<std::string>> Vfs::ListXattrAt(const sentry::auth::Credentials* creds,
                                                   const VirtualDentry& vd) {
   ASSIGN_OR_RETURN(std::vector<std::string> names, vd.dentry->inode()->ListXattr());
-  if (!HasCap(creds, sentry::auth::kCapSysAdmin)) {
-    std::erase_if(names, [](const std::string& n) { return HasPrefix(n, kTrustedPrefix); });
-  }
+  const bool sys_admin = HasCap(creds, sentry::auth::kCapSysAdmin);
+  std::erase_if(names, [sys_admin](const std::string& n) {
+    return HasPrefix(n, kSystemPrefix) || (!sys_admin && HasPrefix(n, kTrustedPrefix));
+  });
   return names;
 }
 

@@ -141,6 +141,8 @@ TEST_F(XattrTest, NamesAreChecked) {
   EXPECT_THAT(setxattr(file_.c_str(), "color", "x", 1, 0), SyscallFailsWithErrno(EOPNOTSUPP));
   EXPECT_THAT(getxattr(file_.c_str(), "other.color", nullptr, 0),
               SyscallFailsWithErrno(EOPNOTSUPP));
+  EXPECT_THAT(setxattr(file_.c_str(), "system.kekkai_none", "x", 1, 0),
+              SyscallFailsWithErrno(EOPNOTSUPP));
   EXPECT_THAT(setxattr(file_.c_str(), "user.", "x", 1, 0), SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(setxattr(file_.c_str(), "", "x", 1, 0), SyscallFailsWithErrno(ERANGE));
   EXPECT_THAT(getxattr(file_.c_str(), "", nullptr, 0), SyscallFailsWithErrno(ERANGE));
