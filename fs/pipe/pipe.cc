@@ -188,6 +188,13 @@ void Pipe::RemoveEnds(bool reader, bool writer) {
     std::lock_guard lock(mu_);
     if (reader && --readers_ == 0) events |= kEventOut | kEventErr;
     if (writer && --writers_ == 0) events |= kEventIn | kEventHup;
+    if (readers_ == 0 && writers_ == 0) {
+      // The last end of a FIFO is gone: Linux frees the pipe, so what was left
+      // in it and its size go too (the next opener starts empty).
+      slots_.clear();
+      size_ = 0;
+      capacity_ = kDefaultCapacity;
+    }
   }
   if (events != 0) queue_.Notify(events);
 }

@@ -288,6 +288,20 @@ TEST_F(FifoTest, ReadWriteOpenNeverBlocks) {
   EXPECT_TRUE(S_ISFIFO(st.st_mode));
 }
 
+// When the last end closes, what was left in the FIFO and its size are gone.
+TEST_F(FifoTest, LastCloseDropsWhatWasLeft) {
+  ASSERT_THAT(mkfifo(Path("p").c_str(), 0600), SyscallSucceeds());
+  {
+    FileDescriptor rw = ASSERT_NO_ERRNO_AND_VALUE(Open(Path("p"), O_RDWR));
+    ASSERT_THAT(fcntl(rw.get(), F_SETPIPE_SZ, 1 << 20), SyscallSucceeds());
+    ASSERT_THAT(write(rw.get(), "stale", 5), SyscallSucceedsWithValue(5));
+  }
+  FileDescriptor rw = ASSERT_NO_ERRNO_AND_VALUE(Open(Path("p"), O_RDWR | O_NONBLOCK));
+  char buf[8];
+  EXPECT_THAT(read(rw.get(), buf, sizeof(buf)), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(fcntl(rw.get(), F_GETPIPE_SZ), SyscallSucceedsWithValue(65536));
+}
+
 TEST_F(FifoTest, NonblockingOpensAndDataThroughTheFifo) {
   ASSERT_THAT(mkfifo(Path("p").c_str(), 0600), SyscallSucceeds());
   // No reader: a non-blocking writer can't open.
