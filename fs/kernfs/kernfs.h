@@ -159,6 +159,12 @@ class DataFile : public KernInode {
         write_(std::move(write)) {}
 
   Result<vfs::FileRef> Open(uint32_t flags) override;
+  // As Linux's proc_setattr: a mode change is EPERM; size (O_TRUNC, which
+  // `echo x > /proc/self/comm` asks for), owner and time changes are taken and
+  // change nothing here.
+  Result<void> SetStat(const vfs::SetAttr& attr) override {
+    return (attr.mask & vfs::SetAttr::kMode) ? Result<void>(Errno(EPERM)) : Ok();
+  }
 
  private:
   const Generator gen_;

@@ -222,7 +222,7 @@ void AddTaskEntries(kernfs::KernFs& fs, kernfs::Directory& dir, TaskRef target) 
   AddFile(fs, dir, "mounts", 0444, target, false, [](Task& t) { return MountsText(t); });
   AddFile(fs, dir, "mountinfo", 0444, target, false, [](Task& t) { return MountinfoText(t); });
   // comm: the thread's name; a thread of the same process may rename it (a
-  // write takes at most 15 bytes, up to a newline), as Linux's comm_write.
+  // write takes at most 15 bytes, up to a NUL: a newline stays), as Linux's comm_write.
   dir.Add("comm", std::make_shared<Owned<kernfs::DataFile>>(
                       target.pid, fs, 0644,
                       [target]() -> Result<std::string> {
@@ -235,7 +235,7 @@ void AddTaskEntries(kernfs::KernFs& fs, kernfs::Directory& dir, TaskRef target) 
                           return Errno(EINVAL);
                         }
                         std::string_view name = data.substr(0, 15);
-                        name = name.substr(0, name.find_first_of(std::string_view("\n\0", 2)));
+                        name = name.substr(0, name.find('\0'));
                         t->set_comm(std::string(name));
                         return data.size();
                       }));

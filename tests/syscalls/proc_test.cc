@@ -461,6 +461,10 @@ TEST(ProcSelfTest, CommIsWritable) {
   EXPECT_EQ(ReadFile("/proc/self/comm").value(), "renamed-by-proc\n");
   ASSERT_THAT(prctl(PR_SET_NAME, "x\ny"), SyscallSucceeds());
   EXPECT_EQ(Status().at("Name"), "x\\ny");
+  // `echo name > /proc/self/comm` opens with O_TRUNC and keeps the newline.
+  FileDescriptor trunc = ASSERT_NO_ERRNO_AND_VALUE(Open("/proc/self/comm", O_WRONLY | O_TRUNC));
+  ASSERT_THAT(write(trunc.get(), "echoed\n", 7), SyscallSucceedsWithValue(7));
+  EXPECT_EQ(ReadFile("/proc/self/comm").value(), "echoed\n\n");
 }
 
 TEST(ProcSelfTest, TaskDirectoryHasThisThread) {
