@@ -577,8 +577,9 @@ Result<std::string> FdinfoText(Task& t, int32_t fd) {
   if (!file.ok()) return Errno(ENOENT);
   const bool cloexec = t.fd_table().GetCloexec(fd).value_or(false);
   const Result<uint64_t> pos = (*file)->Seek(0, linux::kSeekCur);
+  // The description's flags as F_GETFL shows them (open(2) keeps O_LARGEFILE;
+  // a pipe has none), plus close-on-exec.
   uint32_t flags = (*file)->flags() & ~(kOCreat | kOExcl | kONoctty | kOTrunc);
-  flags |= kOLargefile;
   if (cloexec) flags |= kOCloexec;
   const vfs::VirtualDentry& where = (*file)->location();
   const uint64_t mnt_id = where.mount ? where.mount->id() : 0;

@@ -423,6 +423,14 @@ TEST_F(ProcFdTest, FdLinkAndFdinfo) {
   ASSERT_THAT(fstat(fd.get(), &st), SyscallSucceeds());
   EXPECT_EQ(info.at("ino"), std::to_string(st.st_ino));
   EXPECT_TRUE(IsNumber(info.at("mnt_id")));
+  // A pipe's flags are F_GETFL's: no O_LARGEFILE.
+  int p[2];
+  ASSERT_THAT(pipe2(p, O_CLOEXEC), SyscallSucceeds());
+  FileDescriptor pr(p[0]), pw(p[1]);
+  const std::map<std::string, std::string> pipe_info =
+      Status("/proc/self/fdinfo/" + std::to_string(pr.get()));
+  EXPECT_EQ(std::stoul(pipe_info.at("flags"), nullptr, 8),
+            static_cast<unsigned long>(O_CLOEXEC | fcntl(pr.get(), F_GETFL)));
 
   const int num = fd.get();
   fd.reset();
