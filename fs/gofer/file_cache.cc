@@ -69,7 +69,10 @@ Result<std::shared_ptr<FileCache>> FileCacheTable::Get(int fd, uint64_t device) 
   std::lock_guard<std::mutex> l(mu_);
   auto it = caches_.find(key);
   if (it != caches_.end()) {
-    if (std::shared_ptr<FileCache> c = it->second.lock()) return c;
+    // A live file with the number of a removed one that a mapping still holds
+    // is another file: it gets a cache of its own.
+    std::shared_ptr<FileCache> c = it->second.lock();
+    if (c != nullptr && !(st.nlink > 0 && c->Unlinked())) return c;
   }
   auto cache = std::make_shared<FileCache>(shared_from_this(), key, device);
   caches_[key] = cache;
@@ -96,6 +99,14 @@ void FileCacheTable::Forget(const Key& key, const FileCache* cache) {
 }
 
 // ---- FileCache. ----
+
+bool FileCache::Unlinked() {
+  std::shared_lock l(mu_);
+  const int fd = ReadFdLocked();
+  if (fd < 0) return false;
+  Result<abi::linux::Stat> st = FdStat(fd);
+  return st.ok() && st->nlink == 0;
+}
 
 // The reference every mapping of the file shares (through aliasing pointers to
 // the cache): its release is the last mapping going.

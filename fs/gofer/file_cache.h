@@ -110,6 +110,9 @@ class FileCache final : public sentry::memmap::Mappable,
   // readable) and, when `writable`, one to write back through (`fd` must then
   // be open for writing without O_APPEND). Keeps those it has.
   void AttachFd(int fd, bool writable);
+  // Whether the file this cache holds has no name left on the host (its inode
+  // number may then be reused by another file).
+  bool Unlinked();
   // Returns whether dirty pages could be written back (a writable fd attached).
   bool can_write_back();
   // Returns what a new mapping holds: this cache, through a reference shared by

@@ -96,6 +96,24 @@ class FileCacheTest : public MemoryManagerTest {
   std::shared_ptr<FileCache> cache_;
 };
 
+// A cache tells when its file has no name left: another file may then come
+// with its inode number, and must not get its pages (FileCacheTable::Get).
+TEST_F(FileCacheTest, KnowsWhenItsFileIsUnlinked) {
+  char tmpl[] = "/tmp/kekkai_file_cache_named_XXXXXX";
+  FileDescriptor named(mkstemp(tmpl));
+  ASSERT_TRUE(named.valid());
+  auto c = table_->Get(named.get(), kDev);
+  ASSERT_TRUE(c.ok());
+  (*c)->AttachFd(named.get(), /*writable=*/false);
+  EXPECT_FALSE((*c)->Unlinked());
+  ASSERT_EQ(unlink(tmpl), 0);
+  EXPECT_TRUE((*c)->Unlinked());
+  // The same (unlinked) file still finds its cache.
+  auto again = table_->Get(named.get(), kDev);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->get(), c->get());
+}
+
 TEST_F(FileCacheTest, TheTableHasOneCachePerHostFile) {
   const int again = open(("/proc/self/fd/" + std::to_string(fd_.get())).c_str(), O_RDONLY);
   ASSERT_GE(again, 0);
