@@ -161,6 +161,12 @@ void ThreadGroup::BeginExit(int wait_status) {
   if (exiting_) return;
   exiting_ = true;
   exit_status_ = wait_status;
+  // Linux cancels a dying process's ITIMER_REAL: a periodic one would go on
+  // waking its thread (which then sends nothing) for as long as the group is
+  // kept. Only disarmed here: the thread may be waiting for signal_mu to fire,
+  // so it is joined when the group goes.
+  std::lock_guard lock(real_timer_mu_);
+  if (real_timer_) real_timer_->Set({});
 }
 
 }  // namespace kekkai::sentry::kernel
