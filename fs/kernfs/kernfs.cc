@@ -73,7 +73,8 @@ Result<std::vector<vfs::DirEntry>> Directory::ReadDir() {
 
 Result<vfs::FileRef> Directory::Open(uint32_t flags) {
   return vfs::FileRef(
-      std::make_shared<vfs::DirectoryFile>(flags, std::static_pointer_cast<vfs::Inode>(shared_from_this())));
+      std::make_shared<vfs::DirectoryFile>(
+          flags, std::static_pointer_cast<vfs::Inode>(shared_from_this())));
 }
 
 Result<vfs::InodeRef> Directory::MakeMountpoint(std::string_view name) {

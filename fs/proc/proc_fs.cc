@@ -314,7 +314,8 @@ std::shared_ptr<kernfs::Directory> NewSysDirectory(kernfs::KernFs& fs) {
   auto random = std::make_shared<kernfs::Directory>(fs, 0555);
   random->Add("boot_id",
               SystemFile(fs, 0444, [](Task&, const Facts& h) { return h.boot_id + "\n"; }));
-  random->Add("uuid", std::make_shared<kernfs::DataFile>(fs, 0444, [] { return RandomUuidText(); }));
+  random->Add("uuid",
+              std::make_shared<kernfs::DataFile>(fs, 0444, [] { return RandomUuidText(); }));
   kernel->Add("random", random);
   sys->Add("kernel", kernel);
 

@@ -362,7 +362,8 @@ std::string StatusText(Task& t, bool whole_process) {
   // The fd table's size as Linux grows it: powers of two from 64.
   int32_t highest = -1;
   for (int32_t fd : t.fd_table().Fds()) highest = std::max(highest, fd);
-  const uint64_t fd_size = std::max<uint64_t>(64, std::bit_ceil(static_cast<uint64_t>(highest + 1)));
+  const uint64_t fd_size =
+      std::max<uint64_t>(64, std::bit_ceil(static_cast<uint64_t>(highest + 1)));
   Appendf(&out, "FDSize:\t%" PRIu64 "\nGroups:\t", fd_size);
   for (size_t i = 0; i < c.groups.size(); ++i) Appendf(&out, i ? " %u" : "%u", c.groups[i]);
   out += " \n";

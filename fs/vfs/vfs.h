@@ -121,8 +121,9 @@ class Vfs {
   // name's namespace (user.* only on regular files and directories, trusted.*
   // only with CAP_SYS_ADMIN, writes to security.* other than security.capability
   // only with CAP_SYS_ADMIN, security.capability with CAP_SETFCAP; unknown
-  // namespaces, and system.* (POSIX ACLs, which nothing here keeps), EOPNOTSUPP), a read-only mount (EROFS), the sticky-directory rule
-  // and read or write permission. `name` is 1..kXattrNameMax bytes (the syscall
+  // namespaces, and system.* (POSIX ACLs, which nothing here keeps), EOPNOTSUPP),
+  // a read-only mount (EROFS), the sticky-directory rule and read or write
+  // permission. `name` is 1..kXattrNameMax bytes (the syscall
   // checked); `value` at most kXattrSizeMax.
   static Result<std::string> GetXattrAt(const sentry::auth::Credentials* creds,
                                         const VirtualDentry& vd, std::string_view name);

@@ -101,7 +101,9 @@ std::string TrimCpuinfo(const std::string& cpuinfo, int* num_cpus) {
   if (!block.empty()) blocks.push_back(std::move(block));
   std::erase_if(blocks, [](const std::string& b) { return b.rfind("processor", 0) != 0; });
   const int want = std::clamp(*num_cpus, 1, kMaxCpus);
-  if (blocks.empty()) blocks.push_back("processor\t: 0\nvendor_id\t: unknown\nmodel name\t: unknown\n");
+  if (blocks.empty()) {
+    blocks.push_back("processor\t: 0\nvendor_id\t: unknown\nmodel name\t: unknown\n");
+  }
   const int n = std::min<int>(want, static_cast<int>(blocks.size()));
   std::string out;
   for (int i = 0; i < n; ++i) {
