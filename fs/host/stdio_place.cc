@@ -1,5 +1,6 @@
 #include "fs/host/stdio_place.h"
 
+#include "fs/pipe/pipe.h"
 #include "fs/vfs/dentry.h"
 #include "fs/vfs/mount.h"
 #include "fs/vfs/vfs.h"
@@ -7,19 +8,6 @@
 namespace kekkai::fs::host {
 
 namespace {
-
-// The caller's stdio, as pipefs would hold it.
-class StdioFs final : public vfs::Filesystem {
- public:
-  std::string_view type_name() const override { return "pipefs"; }
-  Result<abi::linux::Statfs> Statfs() override {
-    abi::linux::Statfs st{};
-    st.type = 0x50495045;  // PIPEFS_MAGIC
-    st.bsize = st.frsize = 4096;
-    st.namelen = vfs::kNameMax;
-    return st;
-  }
-};
 
 // Opening it gives the stdio file itself; attributes are the host fd's.
 class StdioInode final : public vfs::Inode {
@@ -46,7 +34,8 @@ class StdioInode final : public vfs::Inode {
 
 }  // namespace
 
-StdioPlaces::StdioPlaces() : fs_(std::make_shared<StdioFs>()) {
+// The caller's stdio has its places on pipefs, as anonymous pipes do.
+StdioPlaces::StdioPlaces() : fs_(pipe::PipeFilesystem()) {
   auto root = std::make_shared<vfs::Dentry>(
       std::make_shared<StdioInode>(*fs_, abi::linux::kSIfdir, std::weak_ptr<vfs::FileDescription>()));
   mount_ = std::make_shared<vfs::Mount>(fs_, std::move(root), false, 0);

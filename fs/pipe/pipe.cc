@@ -1,5 +1,9 @@
 #include "fs/pipe/pipe.h"
 
+#include "fs/vfs/dentry.h"
+#include "fs/vfs/mount.h"
+#include "fs/vfs/vfs.h"
+
 #include <time.h>
 
 #include <algorithm>
@@ -267,7 +271,7 @@ Result<uint64_t> PipeFile::Ioctl(sentry::usermem::GuestMemory& mem, uint32_t cmd
 }
 
 Result<linux::Stat> PipeFile::Stat() {
-  if (location().ok()) return vfs::FileDescription::Stat();
+  if (pipe_->fifo()) return vfs::FileDescription::Stat();
   return pipe_->Stat();
 }
 
@@ -278,12 +282,12 @@ void PipeFile::EventRegister(sentry::waiter::Entry* e) { pipe_->queue().EventReg
 void PipeFile::EventUnregister(sentry::waiter::Entry* e) { pipe_->queue().EventUnregister(e); }
 
 std::string PipeFile::Name() const {
-  if (location().ok()) return path();
+  if (pipe_->fifo()) return path();
   return "pipe:[" + std::to_string(pipe_->ino()) + "]";
 }
 
 std::shared_ptr<vfs::FileLocks> PipeFile::LockState(bool create) {
-  if (location().ok()) return vfs::FileDescription::LockState(create);
+  if (pipe_->fifo()) return vfs::FileDescription::LockState(create);
   return pipe_->locks(create);
 }
 
@@ -294,12 +298,80 @@ bool PipeFile::OpenPending() {
   return peer_opens_.has_value();
 }
 
+namespace {
+
+class PipeFs final : public vfs::Filesystem {
+ public:
+  std::string_view type_name() const override { return "pipefs"; }
+  Result<linux::Statfs> Statfs() override {
+    linux::Statfs st{};
+    st.type = 0x50495045;  // PIPEFS_MAGIC
+    st.bsize = st.frsize = kPageSize;
+    st.namelen = vfs::kNameMax;
+    return st;
+  }
+};
+
+// The place of an anonymous pipe: opening it opens the pipe anew (without
+// fifo(7)'s wait for a peer, as Linux's fifo_open for a pipefs inode). The
+// pipefs root has no pipe.
+class PipeInode final : public vfs::Inode {
+ public:
+  explicit PipeInode(std::shared_ptr<Pipe> pipe)
+      : vfs::Inode(pipe ? linux::kSIfifo : linux::kSIfdir), pipe_(std::move(pipe)) {}
+
+  Result<linux::Stat> Stat() override {
+    if (pipe_) return pipe_->Stat();
+    linux::Stat st{};
+    st.dev = kPipefsDevice;
+    st.mode = linux::kSIfdir | 0500;
+    st.nlink = 2;
+    return st;
+  }
+  Result<vfs::FileRef> Open(uint32_t flags) override {
+    if (!pipe_) return Errno(ENXIO);
+    const uint32_t acc = flags & linux::kOAccmode;
+    if (acc != linux::kORdonly && acc != linux::kOWronly && acc != linux::kORdwr) {
+      return Errno(EINVAL);
+    }
+    const bool reader = acc != linux::kOWronly, writer = acc != linux::kORdonly;
+    ASSIGN_OR_RETURN(std::optional<uint64_t> peer, pipe_->AddEnds(reader, writer, false, false));
+    return vfs::FileRef(std::make_shared<PipeFile>(pipe_, flags, peer));
+  }
+  vfs::Filesystem& filesystem() override { return *PipeFilesystem(); }
+
+ private:
+  const std::shared_ptr<Pipe> pipe_;
+};
+
+// The pipefs mount, made once and never freed (inodes refer to its filesystem).
+const std::shared_ptr<vfs::Mount>& PipeMount() {
+  static const auto* mount = new std::shared_ptr<vfs::Mount>(std::make_shared<vfs::Mount>(
+      PipeFilesystem(), std::make_shared<vfs::Dentry>(std::make_shared<PipeInode>(nullptr)),
+      false, 0));
+  return *mount;
+}
+
+}  // namespace
+
+std::shared_ptr<vfs::Filesystem> PipeFilesystem() {
+  static const auto* fs = new std::shared_ptr<vfs::Filesystem>(std::make_shared<PipeFs>());
+  return *fs;
+}
+
 std::pair<vfs::FileRef, vfs::FileRef> OpenPipe(const std::shared_ptr<Pipe>& pipe,
                                                uint32_t read_flags, uint32_t write_flags) {
   const uint32_t keep = ~static_cast<uint32_t>(linux::kOAccmode);
   (void)pipe->AddEnds(/*reader=*/true, /*writer=*/true, false, false);
-  return {std::make_shared<PipeFile>(pipe, (read_flags & keep) | linux::kORdonly, std::nullopt),
-          std::make_shared<PipeFile>(pipe, (write_flags & keep) | linux::kOWronly, std::nullopt)};
+  auto reader =
+      std::make_shared<PipeFile>(pipe, (read_flags & keep) | linux::kORdonly, std::nullopt);
+  auto writer =
+      std::make_shared<PipeFile>(pipe, (write_flags & keep) | linux::kOWronly, std::nullopt);
+  const vfs::VirtualDentry place = vfs::Vfs::Anonymous(
+      PipeMount(), std::make_shared<PipeInode>(pipe), "pipe:[" + std::to_string(pipe->ino()) + "]");
+  reader->set_location(place);
+  writer->set_location(place);
+  return {std::move(reader), std::move(writer)};
 }
 
 Result<vfs::FileRef> OpenFifo(const std::shared_ptr<Pipe>& pipe, uint32_t flags) {

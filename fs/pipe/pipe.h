@@ -18,6 +18,7 @@
 #include "abi/linux/types.h"
 #include "base/result.h"
 #include "fs/vfs/file_description.h"
+#include "fs/vfs/inode.h"
 #include "fs/vfs/lock.h"
 #include "sentry/waiter/waiter.h"
 
@@ -149,8 +150,14 @@ class PipeFile final : public vfs::FileDescription {
   std::optional<uint64_t> peer_opens_;
 };
 
+// pipefs: the filesystem anonymous pipes (and the caller's stdio, fs/host) have
+// their places on, outside the tree, as Linux's internal pipefs mount.
+std::shared_ptr<vfs::Filesystem> PipeFilesystem();
+
 // Opens both ends of an anonymous pipe (pipe(2)): a reader with `read_flags`
 // and a writer with `write_flags` (status flags; the access modes are set here).
+// Both get a place on pipefs whose inode opens the pipe anew, so
+// /proc/PID/fd/N of either end opens a new description of it, as Linux.
 std::pair<vfs::FileRef, vfs::FileRef> OpenPipe(const std::shared_ptr<Pipe>& pipe,
                                                uint32_t read_flags, uint32_t write_flags);
 

@@ -226,6 +226,38 @@ TEST(PipeTest, SetPipeSize) {
   EXPECT_THAT(fcntl(memfd.get(), F_SETPIPE_SZ, 4096), SyscallFailsWithErrno(EBADF));
 }
 
+// /proc/self/fd/N of a pipe end opens a new description of the same pipe.
+TEST(PipeTest, ReopenThroughProcSelfFd) {
+  int fds[2];
+  ASSERT_THAT(pipe(fds), SyscallSucceeds());
+  FileDescriptor r(fds[0]), w(fds[1]);
+  ASSERT_THAT(write(w.get(), "x", 1), SyscallSucceedsWithValue(1));
+  FileDescriptor r2 = ASSERT_NO_ERRNO_AND_VALUE(
+      Open("/proc/self/fd/" + std::to_string(r.get()), O_RDONLY | O_NONBLOCK));
+  FileDescriptor w2 =
+      ASSERT_NO_ERRNO_AND_VALUE(Open("/proc/self/fd/" + std::to_string(w.get()), O_WRONLY));
+  char c = 0;
+  ASSERT_THAT(read(r2.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(c, 'x');
+  EXPECT_THAT(read(r2.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  ASSERT_THAT(write(w2.get(), "y", 1), SyscallSucceedsWithValue(1));
+  ASSERT_THAT(read(r.get(), &c, 1), SyscallSucceedsWithValue(1));
+  EXPECT_EQ(c, 'y');
+  // A new description: its own flags, the same pipe.
+  EXPECT_EQ(fcntl(r.get(), F_GETFL) & O_NONBLOCK, 0);
+  struct stat a, b;
+  ASSERT_THAT(fstat(r.get(), &a), SyscallSucceeds());
+  ASSERT_THAT(fstat(r2.get(), &b), SyscallSucceeds());
+  EXPECT_EQ(a.st_ino, b.st_ino);
+  EXPECT_EQ(a.st_dev, b.st_dev);
+  EXPECT_TRUE(S_ISFIFO(b.st_mode));
+  char link[64] = {};
+  ASSERT_THAT(readlink(("/proc/self/fd/" + std::to_string(r2.get())).c_str(), link,
+                       sizeof(link) - 1),
+              SyscallSucceeds());
+  EXPECT_EQ(std::string(link), "pipe:[" + std::to_string(a.st_ino) + "]");
+}
+
 TEST(PipeTest, FstatShowsAFifo) {
   FileDescriptor r, w;
   ASSERT_NO_FATAL_FAILURE(MakePipe(r, w));
