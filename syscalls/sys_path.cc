@@ -26,9 +26,11 @@ constexpr uint64_t kValidOpenFlags = kOAccmode | kOCreat | kOExcl | kONoctty | k
 SyscallResult OpenAt(Task& t, int32_t dirfd, GuestAddr path_addr, uint32_t flags, uint32_t mode,
                      uint64_t resolve = 0) {
   ASSIGN_OR_RETURN(std::string path, CopyInPath(t, path_addr));
-  ASSIGN_OR_RETURN(
-      fs::vfs::PathContext ctx,
-      ContextAt(t, dirfd, path, (resolve & (fs::vfs::kResolveInRoot | fs::vfs::kResolveBeneath)) != 0));
+  // As Linux, an fd must be free before anything is looked up or opened: a FIFO
+  // opener must not count as an end (and wake its peer) only to fail.
+  RETURN_IF_ERROR(t.fd_table().CheckRoom(t.FdLimit()));
+  const bool at_dirfd = (resolve & (fs::vfs::kResolveInRoot | fs::vfs::kResolveBeneath)) != 0;
+  ASSIGN_OR_RETURN(fs::vfs::PathContext ctx, ContextAt(t, dirfd, path, at_dirfd));
   ASSIGN_OR_RETURN(FileRef file, t.kernel().vfs().Open(ctx, path, flags, mode & 07777, resolve));
   // A FIFO opened for one side waits for the other (fifo(7)).
   RETURN_IF_ERROR(WaitForOpen(t, *file));

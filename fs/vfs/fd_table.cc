@@ -48,6 +48,14 @@ Result<int32_t> FdTable::Install(FileRef file, int32_t min_fd, bool cloexec, int
   return fd;
 }
 
+Result<void> FdTable::CheckRoom(int32_t limit) const {
+  std::lock_guard lock(mu_);
+  int32_t fd = 0;
+  for (auto it = fds_.begin(); it != fds_.end() && it->first == fd; ++it) ++fd;
+  if (fd >= limit) return Errno(EMFILE);
+  return Ok();
+}
+
 Result<FileRef> FdTable::InstallAt(int32_t fd, FileRef file, bool cloexec, int32_t limit) {
   if (fd < 0 || fd >= limit) return Errno(EBADF);
   FileRef old;

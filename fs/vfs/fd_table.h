@@ -33,6 +33,9 @@ class FdTable {
   Result<void> SetCloexec(int32_t fd, bool cloexec);
   // Installs `file` at the lowest free fd >= `min_fd`; EMFILE past `limit`.
   Result<int32_t> Install(FileRef file, int32_t min_fd, bool cloexec, int32_t limit);
+  // EMFILE unless an fd below `limit` is free now: open(2) checks before it
+  // resolves the path or waits for a FIFO's peer, as Linux takes its fd first.
+  Result<void> CheckRoom(int32_t limit) const;
   // Installs `file` at exactly `fd`, replacing (and returning) what was there.
   Result<FileRef> InstallAt(int32_t fd, FileRef file, bool cloexec, int32_t limit);
   // The calls below that remove an fd drop the POSIX record locks this table

@@ -356,16 +356,21 @@ TEST(NofileTest, NoFreeNumberBelowTheLimitFailsWithEmfile) {
   const int dup_errno = errno;
   const int open_result = open("/dev/null", O_RDONLY);
   const int open_errno = errno;
+  // The fd comes first: a missing file is EMFILE too, as Linux.
+  const int missing_result = open("/nonexistent/kekkai", O_RDONLY);
+  const int missing_errno = errno;
   const int dupfd_result = fcntl(STDERR_FILENO, F_DUPFD, 0);
   const int dupfd_errno = errno;
   restore.Run();
-  for (int fd : {dup_result, open_result, dupfd_result}) {
+  for (int fd : {dup_result, open_result, dupfd_result, missing_result}) {
     if (fd >= 0) close(fd);
   }
   EXPECT_EQ(dup_result, -1);
   EXPECT_EQ(dup_errno, EMFILE);
   EXPECT_EQ(open_result, -1);
   EXPECT_EQ(open_errno, EMFILE);
+  EXPECT_EQ(missing_result, -1);
+  EXPECT_EQ(missing_errno, EMFILE);
   EXPECT_EQ(dupfd_result, -1);
   EXPECT_EQ(dupfd_errno, EMFILE);
 }
