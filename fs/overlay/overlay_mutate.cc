@@ -60,6 +60,25 @@ static Result<bool> LowerHas(const vfs::InodeRef& lower, std::string_view name) 
   return r.error();
 }
 
+// What removing `name` from a (copied-up) directory finds: its upper entry
+// (nullptr if only the lower layer has it) and whether the lower layer has it.
+struct Removal {
+  vfs::InodeRef upper;
+  bool lower_has = false;
+};
+// ENOENT when a whiteout hides the name.
+static Result<Removal> FindRemoval(const vfs::InodeRef& upper, const vfs::InodeRef& lower,
+                                   std::string_view name) {
+  Removal r;
+  ASSIGN_OR_RETURN(r.upper, UpperEntry(*upper, name));
+  if (r.upper != nullptr) {
+    ASSIGN_OR_RETURN(bool whiteout, IsWhiteout(*r.upper));
+    if (whiteout) return Errno(ENOENT);
+  }
+  ASSIGN_OR_RETURN(r.lower_has, LowerHas(lower, name));
+  return r;
+}
+
 // Puts `made` (just created in the work directory as `temp`) at `name` in the
 // upper directory `dir`, over the whiteout `whiteout` there.
 static Result<void> PlaceOverWhiteout(vfs::Inode& work, const std::string& temp,
@@ -217,12 +236,9 @@ Result<void> OverlayInode::Unlink(std::string_view name, vfs::Inode& child) {
   std::lock_guard<std::mutex> lock(fs_.mutate_mu_);
   RETURN_IF_ERROR(CopyUpLocked());
   const Layers l = layers();
-  ASSIGN_OR_RETURN(vfs::InodeRef uc, UpperEntry(*l.upper, name));
-  if (uc != nullptr) {
-    ASSIGN_OR_RETURN(bool whiteout, IsWhiteout(*uc));
-    if (whiteout) return Errno(ENOENT);
-  }
-  ASSIGN_OR_RETURN(bool lower_has, LowerHas(l.lower, name));
+  ASSIGN_OR_RETURN(Removal target, FindRemoval(l.upper, l.lower, name));
+  const vfs::InodeRef& uc = target.upper;
+  const bool lower_has = target.lower_has;
   if (uc == nullptr) {
     // A lower name: hide it.
     if (!lower_has) return Errno(ENOENT);
@@ -256,12 +272,9 @@ Result<void> OverlayInode::Rmdir(std::string_view name, vfs::Inode& child) {
   if (!entries.empty()) return Errno(ENOTEMPTY);
   RETURN_IF_ERROR(CopyUpLocked());
   const Layers l = layers();
-  ASSIGN_OR_RETURN(vfs::InodeRef uc, UpperEntry(*l.upper, name));
-  if (uc != nullptr) {
-    ASSIGN_OR_RETURN(bool whiteout, IsWhiteout(*uc));
-    if (whiteout) return Errno(ENOENT);
-  }
-  ASSIGN_OR_RETURN(bool lower_has, LowerHas(l.lower, name));
+  ASSIGN_OR_RETURN(Removal target, FindRemoval(l.upper, l.lower, name));
+  const vfs::InodeRef& uc = target.upper;
+  const bool lower_has = target.lower_has;
   if (uc == nullptr) {
     if (!lower_has) return Errno(ENOENT);
     RETURN_IF_ERROR(MakeWhiteout(*l.upper, name));
