@@ -5,6 +5,7 @@
 #define KEKKAI_FS_OVERLAY_OVERLAY_INODE_H_
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -88,6 +89,17 @@ class OverlayInode final : public vfs::Inode {
                                   const vfs::InodeRef& lower);
   // Makes (or finds, for a linked file) the inode for `lc`, the lower entry `name`.
   Result<vfs::InodeRef> FromLower(vfs::InodeRef lc, std::string_view name);
+
+  // Makes the new upper inode `name` in `dir` (over_whiteout: `dir` is the work
+  // directory and `name` a temporary one, to be renamed over a whiteout).
+  using MakeUpper = std::function<Result<vfs::InodeRef>(vfs::Inode& dir, std::string_view name,
+                                                        bool over_whiteout)>;
+  // Creates `name` in this directory (copied up first) with `make`: straight in
+  // the upper directory when the name is free, or made in the work directory and
+  // renamed over the whiteout there (`undo` runs if that rename fails). Returns
+  // the new overlay inode, named here. Requires fs_.mutate_mu_.
+  Result<OverlayRef> CreateUpperLocked(std::string_view name, const MakeUpper& make,
+                                       const std::function<void()>& undo = nullptr);
 
   // ---- Copy-up (overlay_copy_up.cc). All require fs_.mutate_mu_. ----
   // Copies this file up, its parent chain first. A regular file's data is copied

@@ -95,27 +95,44 @@ static Result<void> PlaceOverWhiteout(vfs::Inode& work, const std::string& temp,
   return r;
 }
 
+Result<OverlayRef> OverlayInode::CreateUpperLocked(std::string_view name, const MakeUpper& make,
+                                                  const std::function<void()>& undo) {
+  RETURN_IF_ERROR(CopyUpLocked());
+  vfs::InodeRef dir = upper();
+  ASSIGN_OR_RETURN(vfs::InodeRef whiteout, UpperEntry(*dir, name));
+  vfs::InodeRef made;
+  if (whiteout == nullptr) {
+    ASSIGN_OR_RETURN(made, make(*dir, name, /*over_whiteout=*/false));
+  } else {
+    const std::string temp = fs_.TempName();
+    ASSIGN_OR_RETURN(made, make(*fs_.work_, temp, /*over_whiteout=*/true));
+    Result<void> placed = PlaceOverWhiteout(*fs_.work_, temp, made, *dir, name, whiteout);
+    if (!placed.ok()) {
+      if (undo) undo();
+      return placed.error();
+    }
+  }
+  ASSIGN_OR_RETURN(abi::linux::Stat st, made->Stat());
+  auto inode =
+      std::make_shared<OverlayInode>(fs_, made->type(), st.ino | kUpperInoBit, made, nullptr);
+  inode->AddPlace(self(), name);
+  return inode;
+}
+
 Result<std::pair<vfs::InodeRef, vfs::FileRef>> OverlayInode::CreateFile(std::string_view name,
                                                                         const vfs::NewNode& node,
                                                                         uint32_t flags) {
   std::lock_guard<std::mutex> lock(fs_.mutate_mu_);
-  RETURN_IF_ERROR(CopyUpLocked());
-  vfs::InodeRef dir = upper();
-  ASSIGN_OR_RETURN(vfs::InodeRef whiteout, UpperEntry(*dir, name));
-  std::pair<vfs::InodeRef, vfs::FileRef> created;
-  if (whiteout == nullptr) {
-    ASSIGN_OR_RETURN(created, dir->CreateFile(name, node, flags));
-  } else {
-    const std::string temp = fs_.TempName();
-    ASSIGN_OR_RETURN(created, fs_.work_->CreateFile(temp, node, flags));
-    RETURN_IF_ERROR(PlaceOverWhiteout(*fs_.work_, temp, created.first, *dir, name, whiteout));
-  }
-  ASSIGN_OR_RETURN(abi::linux::Stat st, created.first->Stat());
-  auto inode = std::make_shared<OverlayInode>(fs_, abi::linux::kSIfreg, st.ino | kUpperInoBit,
-                                              created.first, nullptr);
-  inode->AddPlace(self(), name);
-  vfs::FileRef file = std::make_shared<OverlayFile>(flags, inode, std::move(created.second),
-                                                    /*from_lower=*/false);
+  vfs::FileRef opened;
+  ASSIGN_OR_RETURN(OverlayRef inode,
+                   CreateUpperLocked(name, [&](vfs::Inode& dir, std::string_view n, bool)
+                                               -> Result<vfs::InodeRef> {
+                     ASSIGN_OR_RETURN(auto created, dir.CreateFile(n, node, flags));
+                     opened = std::move(created.second);
+                     return std::move(created.first);
+                   }));
+  vfs::FileRef file =
+      std::make_shared<OverlayFile>(flags, inode, std::move(opened), /*from_lower=*/false);
   return std::pair{vfs::InodeRef(inode), std::move(file)};
 }
 
@@ -137,49 +154,32 @@ Result<vfs::InodeRef> OverlayInode::Mknod(std::string_view name, const vfs::NewN
     return Errno(EPERM);  // That is what a whiteout is.
   }
   std::lock_guard<std::mutex> lock(fs_.mutate_mu_);
-  RETURN_IF_ERROR(CopyUpLocked());
-  vfs::InodeRef dir = upper();
-  ASSIGN_OR_RETURN(vfs::InodeRef whiteout, UpperEntry(*dir, name));
-  vfs::InodeRef made;
-  if (whiteout == nullptr) {
-    ASSIGN_OR_RETURN(made, dir->Mknod(name, node));
-  } else {
-    const std::string temp = fs_.TempName();
-    ASSIGN_OR_RETURN(made, fs_.work_->Mknod(temp, node));
-    RETURN_IF_ERROR(PlaceOverWhiteout(*fs_.work_, temp, made, *dir, name, whiteout));
-  }
-  ASSIGN_OR_RETURN(abi::linux::Stat st, made->Stat());
-  auto inode =
-      std::make_shared<OverlayInode>(fs_, made->type(), st.ino | kUpperInoBit, made, nullptr);
-  inode->AddPlace(self(), name);
+  ASSIGN_OR_RETURN(OverlayRef inode,
+                   CreateUpperLocked(name, [&](vfs::Inode& dir, std::string_view n, bool) {
+                     return dir.Mknod(n, node);
+                   }));
   return vfs::InodeRef(inode);
 }
 
 Result<vfs::InodeRef> OverlayInode::Mkdir(std::string_view name, const vfs::NewNode& node) {
   std::lock_guard<std::mutex> lock(fs_.mutate_mu_);
-  RETURN_IF_ERROR(CopyUpLocked());
-  vfs::InodeRef dir = upper();
-  ASSIGN_OR_RETURN(vfs::InodeRef whiteout, UpperEntry(*dir, name));
   vfs::InodeRef made;
-  if (whiteout == nullptr) {
-    ASSIGN_OR_RETURN(made, dir->Mkdir(name, node));
-  } else {
-    // Over a whiteout: opaque, so the lower directory of that name stays hidden.
-    const std::string temp = fs_.TempName();
-    ASSIGN_OR_RETURN(made, fs_.work_->Mkdir(temp, node));
-    OverlayFs::UpperNote note;
-    note.opaque = true;
-    fs_.SetNote(made, note);
-    Result<void> placed = PlaceOverWhiteout(*fs_.work_, temp, made, *dir, name, whiteout);
-    if (!placed.ok()) {
-      fs_.DropNote(*made);
-      return placed.error();
-    }
-  }
-  ASSIGN_OR_RETURN(abi::linux::Stat st, made->Stat());
-  auto inode = std::make_shared<OverlayInode>(fs_, abi::linux::kSIfdir, st.ino | kUpperInoBit, made,
-                                              nullptr);
-  inode->AddPlace(self(), name);
+  ASSIGN_OR_RETURN(
+      OverlayRef inode,
+      CreateUpperLocked(
+          name,
+          [&](vfs::Inode& dir, std::string_view n, bool over_whiteout) -> Result<vfs::InodeRef> {
+            ASSIGN_OR_RETURN(made, dir.Mkdir(n, node));
+            if (over_whiteout) {
+              // Over a whiteout: opaque, so the lower directory of that name
+              // stays hidden (marked before the name appears).
+              OverlayFs::UpperNote note;
+              note.opaque = true;
+              fs_.SetNote(made, note);
+            }
+            return made;
+          },
+          [&] { fs_.DropNote(*made); }));
   return vfs::InodeRef(inode);
 }
 
@@ -191,21 +191,10 @@ Result<vfs::InodeRef> OverlayInode::MakeMountpoint(std::string_view name) {
 Result<vfs::InodeRef> OverlayInode::Symlink(std::string_view name, std::string_view target,
                                             const vfs::NewNode& node) {
   std::lock_guard<std::mutex> lock(fs_.mutate_mu_);
-  RETURN_IF_ERROR(CopyUpLocked());
-  vfs::InodeRef dir = upper();
-  ASSIGN_OR_RETURN(vfs::InodeRef whiteout, UpperEntry(*dir, name));
-  vfs::InodeRef made;
-  if (whiteout == nullptr) {
-    ASSIGN_OR_RETURN(made, dir->Symlink(name, target, node));
-  } else {
-    const std::string temp = fs_.TempName();
-    ASSIGN_OR_RETURN(made, fs_.work_->Symlink(temp, target, node));
-    RETURN_IF_ERROR(PlaceOverWhiteout(*fs_.work_, temp, made, *dir, name, whiteout));
-  }
-  ASSIGN_OR_RETURN(abi::linux::Stat st, made->Stat());
-  auto inode = std::make_shared<OverlayInode>(fs_, abi::linux::kSIflnk, st.ino | kUpperInoBit, made,
-                                              nullptr);
-  inode->AddPlace(self(), name);
+  ASSIGN_OR_RETURN(OverlayRef inode,
+                   CreateUpperLocked(name, [&](vfs::Inode& dir, std::string_view n, bool) {
+                     return dir.Symlink(n, target, node);
+                   }));
   return vfs::InodeRef(inode);
 }
 
