@@ -34,15 +34,6 @@
 namespace kekkai::syscall_test {
 namespace {
 
-// Returns `len` bytes of `fd` from `offset`, read with pread.
-std::string PreadString(int fd, size_t len, off_t offset) {
-  std::string s(len, '\0');
-  const ssize_t n = pread(fd, s.data(), len, offset);
-  EXPECT_THAT(n, SyscallSucceeds());
-  s.resize(n < 0 ? 0 : n);
-  return s;
-}
-
 long Preadv2(int fd, const iovec* iov, int iovcnt, off_t offset, int flags) {
   return syscall(SYS_preadv2, fd, iov, iovcnt, offset, 0, flags);
 }
@@ -54,12 +45,6 @@ long Pwritev2(int fd, const iovec* iov, int iovcnt, off_t offset, int flags) {
 iovec Iov(const char* s) { return iovec{const_cast<char*>(s), strlen(s)}; }
 
 // Returns mmap(nullptr, len, prot, flags, fd, offset) as an owned range.
-ErrnoOr<Mapping> MmapFile(size_t len, int prot, int flags, int fd, off_t offset = 0) {
-  void* p = mmap(nullptr, len, prot, flags, fd, offset);
-  if (p == MAP_FAILED) return ErrnoOr<Mapping>::Error(errno, "mmap");
-  return Mapping(p, len);
-}
-
 // Returns the lowest fd number not in use.
 int LowestFreeFd() {
   const int fd = fcntl(STDERR_FILENO, F_DUPFD, 0);

@@ -26,20 +26,6 @@
 namespace kekkai::syscall_test {
 namespace {
 
-ErrnoOr<Mapping> MmapFile(size_t len, int prot, int flags, int fd, off_t offset = 0) {
-  void* p = mmap(nullptr, len, prot, flags, fd, offset);
-  if (p == MAP_FAILED) return ErrnoOr<Mapping>::Error(errno, "mmap");
-  return Mapping(p, len);
-}
-
-std::string PreadString(int fd, size_t len, off_t offset) {
-  std::string s(len, '\0');
-  const ssize_t n = pread(fd, s.data(), len, offset);
-  EXPECT_THAT(n, SyscallSucceeds());
-  s.resize(n < 0 ? 0 : n);
-  return s;
-}
-
 off_t SizeOf(int fd) {
   struct stat st = {};
   EXPECT_THAT(fstat(fd, &st), SyscallSucceeds());

@@ -16,6 +16,12 @@ void Mapping::reset() {
   len_ = 0;
 }
 
+ErrnoOr<Mapping> MmapFile(size_t len, int prot, int flags, int fd, off_t offset) {
+  void* p = mmap(nullptr, len, prot, flags, fd, offset);
+  if (p == MAP_FAILED) return ErrnoOr<Mapping>::Error(errno, "mmap");
+  return Mapping(p, len);
+}
+
 ErrnoOr<Mapping> MmapAnon(size_t len, int prot, int flags, void* addr) {
   if ((flags & MAP_TYPE) == 0) flags |= MAP_PRIVATE;
   void* p = mmap(addr, len, prot, flags | MAP_ANONYMOUS, -1, 0);

@@ -56,6 +56,9 @@ class Mapping {
 // Without MAP_SHARED in `flags`, the mapping is private.
 ErrnoOr<Mapping> MmapAnon(size_t len, int prot, int flags = 0, void* addr = nullptr);
 
+// Returns mmap(nullptr, len, prot, flags, fd, offset) of a file as an owned range.
+ErrnoOr<Mapping> MmapFile(size_t len, int prot, int flags, int fd, off_t offset = 0);
+
 // Returns the start of `pages` pages that were free when this returned (mapped,
 // then unmapped): somewhere MAP_FIXED can place things without clobbering.
 ErrnoOr<uintptr_t> FindFreeRange(size_t pages);

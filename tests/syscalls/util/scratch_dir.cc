@@ -89,6 +89,14 @@ ErrnoOr<size_t> WriteFile(const std::string& path, const std::string& contents, 
   return done;
 }
 
+std::string PreadString(int fd, size_t len, off_t offset) {
+  std::string s(len, '\0');
+  const ssize_t n = pread(fd, s.data(), len, offset);
+  EXPECT_GE(n, 0) << "pread: " << strerror(errno);
+  s.resize(n < 0 ? 0 : static_cast<size_t>(n));
+  return s;
+}
+
 ErrnoOr<std::string> ReadAll(int fd) {
   std::string s;
   char buf[4096];

@@ -33,6 +33,10 @@ ErrnoOr<std::string> ReadFile(const std::string& path);
 // borrowed.
 ErrnoOr<std::string> ReadAll(int fd);
 
+// Returns `len` bytes of `fd` from `offset`, read with pread(2) (fewer at the
+// end; a failure is a test failure and reads as "").
+std::string PreadString(int fd, size_t len, off_t offset);
+
 // A fixture giving each test a fresh scratch directory `dir_` and a umask of 022;
 // TearDown removes the directory (a failure to do so fails the test) and puts the
 // previous umask back.
