@@ -50,6 +50,9 @@ Result<int32_t> FdTable::Install(FileRef file, int32_t min_fd, bool cloexec, int
 
 Result<void> FdTable::CheckRoom(int32_t limit) const {
   std::lock_guard lock(mu_);
+  // Fewer fds than numbers below the limit: one of those is free. Only a table
+  // that fills its limit (or after the limit was lowered) needs the scan.
+  if (limit > 0 && fds_.size() < static_cast<size_t>(limit)) return Ok();
   int32_t fd = 0;
   for (auto it = fds_.begin(); it != fds_.end() && it->first == fd; ++it) ++fd;
   if (fd >= limit) return Errno(EMFILE);
